@@ -1,0 +1,21 @@
+"""rnncourse: helpers for an autograded course on recurrent neural networks.
+
+Teaching code, one idea per module:
+    rnn        the vanilla RNN forward step and its unrolling (lab 01)
+    bigram     bigram language models and their exact RNN form (lab 02)
+    graphs     computation graphs drawn with torchviz (labs 01, 03)
+    gradcheck  numerical gradients to check hand-written backward passes
+    seeding    one call that seeds Python, NumPy and torch
+    device     picking cpu / cuda / mps
+
+Course tooling (build, lab registry, student set-up, CLI) lives in rnncourse.course.
+"""
+
+__version__ = "0.1.0"
+
+
+def start_lab(lab):
+    """Set up the autograder for a lab from inside its notebook; see rnncourse.course.student."""
+    from rnncourse.course.student import start_lab as _start_lab
+
+    return _start_lab(lab)

@@ -1,0 +1,174 @@
+"""`rnncourse build`: Otter Assign every lab, check it, then refresh labs/ and the shipped public tests.
+
+For each lab, in a temporary folder: the master notebook gets the course's first cell and the
+course requirements, `otter assign` builds the student and autograder versions and grades the
+solution against the new autograder zip (its exit code decides), and the student files are
+checked for leaks. Only when every lab asked for built cleanly are dist/<lab>/, labs/<lab>.ipynb
+and rnncourse/lab_tests/<lab>/ replaced; a failed build leaves them as they were.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .labs import CONFIG_MARK, LabError, read_course_settings, select_labs
+from .leaks import find_leaks
+from .student import setup_cell_source
+
+PUBLIC_TESTS = Path("rnncourse") / "lab_tests"
+HAND_IN_TEXT = ("## Hand in\n\n"
+                "Save the notebook, then run the cell below. In Jupyter it writes a zip to hand in "
+                "(and checks that the zip grades as your notebook does); in Colab it tells you what to "
+                "download. The last cell of the notebook re-runs every public check.")
+
+
+@dataclass
+class BuiltLab:
+    lab: object
+    folder: Path          # temporary dist/<lab> while building
+    student_nb: Path
+    autograder_zip: Path
+
+
+class BuildError(Exception):
+    """One or more labs failed to build; the message is the summary to show."""
+
+
+def prepare_master(lab, settings, folder):
+    """Copy the master into `folder` with the course's first cell and requirements; return its path."""
+    nb = nbformat.read(lab.master, as_version=4)
+    config_index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "raw" and CONFIG_MARK.match(c.source))
+    config = dict(lab.config)
+    # The autograder zip installs the course package (Gradescope); the student's first cell does the same.
+    config.setdefault("requirements", [settings["package_source"]])
+    import yaml
+    nb.cells[config_index].source = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False)
+    setup = nbformat.v4.new_code_cell(setup_cell_source(lab.name, settings))
+    nb.cells.insert(config_index + 1, setup)
+    nb.cells.append(nbformat.v4.new_markdown_cell(HAND_IN_TEXT))
+    nb.cells.append(nbformat.v4.new_code_cell("grader.submit()"))
+    path = folder / lab.master.name
+    nbformat.write(nb, path)
+    return path
+
+
+def run_assign(lab, master_copy, out):
+    """otter assign; returns (ok, output). The exit code decides, not the files written."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    result = subprocess.run([sys.executable, "-m", "otter", "assign", "--no-pdfs", str(master_copy), str(out)],
+                            cwd=master_copy.parent, capture_output=True, text=True, env=env)
+    return result.returncode == 0, result.stdout + result.stderr
+
+
+def explain_failure(lab, output):
+    """Turn Otter's failure output into lines naming the lab, question and failing test."""
+    lines = [f"{lab.name}: the solution does not score full marks"]
+    marker = "Some autograder tests failed in the autograder notebook:"
+    if marker in output:
+        detail = output.split(marker, 1)[1].strip()
+        for block in re.split(r"\n(?=\S)", detail):
+            head = block.strip().splitlines()[0] if block.strip() else ""
+            if head:
+                lines.append(f"  {head}")
+                lines.extend(f"    {l}" for l in block.strip().splitlines()[1:12])
+        return "\n".join(lines)
+    tail = "\n".join(output.strip().splitlines()[-15:])
+    return f"{lab.name}: otter assign failed:\n" + "\n".join(f"  {l}" for l in tail.splitlines())
+
+
+def check_student_files(lab, built):
+    """Leaks into what students receive: the student notebook and its public tests."""
+    student = built.folder / "student"
+    texts = {str(p.relative_to(built.folder)): p.read_text() for p in student.rglob("*") if p.is_file()}
+    return find_leaks(lab.master, texts)
+
+
+def build_one(lab, settings, scratch):
+    folder = scratch / lab.name
+    prep = scratch / f"{lab.name}-master"
+    prep.mkdir()
+    master_copy = prepare_master(lab, settings, prep)
+    ok, output = run_assign(lab, master_copy, folder)
+    if not ok:
+        raise BuildError(explain_failure(lab, output))
+    zips = sorted((folder / "autograder").glob("*-autograder_*.zip"))
+    built = BuiltLab(lab, folder, folder / "student" / lab.master.name, zips[-1])
+    leaks = check_student_files(lab, built)
+    if leaks:
+        raise BuildError(f"{lab.name}: student files would leak:\n" + "\n".join(f"  {x}" for x in leaks))
+    # A stable name beside Otter's timestamped one, for graders and scripts.
+    shutil.copy2(built.autograder_zip, folder / "autograder.zip")
+    return built
+
+
+def normalise_student_notebook(path):
+    """Student notebook with fixed cell ids, so rebuilding an unchanged lab changes nothing."""
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:03d}"
+    return nbformat.writes(nb) + "\n"
+
+
+def install(built, root):
+    """Move a built lab into dist/, labs/ and the package's public tests."""
+    lab = built.lab
+    dist = root / "dist" / lab.name
+    if dist.exists():
+        shutil.rmtree(dist)
+    dist.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(built.folder, dist)
+    labs_dir = root / "labs"
+    labs_dir.mkdir(exist_ok=True)
+    _write_atomic(labs_dir / f"{lab.name}.ipynb", normalise_student_notebook(built.student_nb))
+    tests = root / PUBLIC_TESTS / lab.name
+    if tests.exists():
+        shutil.rmtree(tests)
+    tests.mkdir(parents=True)
+    for test in sorted((built.folder / "student" / "tests").glob("*.py")):
+        shutil.copy2(test, tests / test.name)
+
+
+def _write_atomic(path, text):
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def build(root, wanted=(), log=print):
+    """Build the labs in `wanted` (all when empty). Returns the labs; raises BuildError or LabError."""
+    root = Path(root)
+    settings = read_course_settings(root)
+    labs = select_labs(root, wanted)
+    built, failures = [], []
+    with tempfile.TemporaryDirectory(prefix="rnncourse-build-") as scratch:
+        for lab in labs:
+            log(f"building {lab.name} ...")
+            try:
+                built.append(build_one(lab, settings, Path(scratch)))
+            except BuildError as e:
+                failures.append(str(e))
+        if failures:
+            raise BuildError("Build failed; labs/ and dist/ are unchanged.\n" + "\n".join(failures))
+        for lab_build in built:
+            install(lab_build, root)
+    return labs
+
+
+def summary(labs):
+    """A table of labs, questions and points."""
+    rows = [f"{'lab':<22} {'questions':>9} {'autograded':>10} {'points':>7}"]
+    for lab in labs:
+        rows.append(f"{lab.name:<22} {len(lab.questions):>9} {len(lab.autograded):>10} {lab.points:>7g}")
+    rows.append(f"{'total':<22} {sum(len(l.questions) for l in labs):>9} "
+                f"{sum(len(l.autograded) for l in labs):>10} {sum(l.points for l in labs):>7g}")
+    return "\n".join(rows)
+
+
+__all__ = ["build", "summary", "BuildError", "LabError"]

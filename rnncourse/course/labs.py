@@ -1,0 +1,239 @@
+"""The lab registry: master notebooks in solutions/, their Otter Assign format checked up front.
+
+A course checkout holds solutions/course.yml (course settings) and one master notebook per lab,
+solutions/NN-name.ipynb. A lab is addressed by number ("1", "01") or name ("01-forward", "forward").
+Everything here reads notebooks; nothing runs them.
+"""
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import yaml
+
+COURSE_FILE = Path("solutions") / "course.yml"
+MASTER_NAME = re.compile(r"^(\d{2})-[a-z0-9-]+$")
+BOUNDARY = re.compile(r"^\s*#\s*(BEGIN|END)\s+(QUESTION|SOLUTION|TESTS|PROMPT)\b", re.I)
+CONFIG_MARK = re.compile(r"^\s*#\s*ASSIGNMENT\s+CONFIG\b", re.I)
+QUESTION_KEYS = {"name", "points", "manual", "check_cell", "export", "all_or_nothing"}
+COURSE_KEYS = {"package_source", "otter_version", "extra_packages"}
+
+
+class LabError(Exception):
+    """A problem with a lab or the course settings, stated with where it is and how to fix it."""
+
+
+@dataclass
+class Question:
+    name: str
+    points: float
+    manual: bool
+    has_tests: bool
+
+
+@dataclass
+class Lab:
+    number: int
+    name: str            # "01-forward": file stem, Otter assignment name, labs/ file name
+    master: Path
+    title: str
+    config: dict
+    questions: list = field(default_factory=list)
+
+    @property
+    def autograded(self):
+        return [q for q in self.questions if not q.manual]
+
+    @property
+    def points(self):
+        return sum(q.points for q in self.autograded)
+
+
+def find_course_root(start=None):
+    """The nearest folder at or above `start` (default: cwd) that holds solutions/course.yml."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / COURSE_FILE).is_file():
+            return folder
+    raise LabError(f"No course found at or above {here}: run rnncourse inside a course checkout "
+                   f"(a folder with {COURSE_FILE}).")
+
+
+def read_course_settings(root):
+    """solutions/course.yml as a dict; unknown keys are an error naming the closest known one."""
+    path = Path(root) / COURSE_FILE
+    settings = yaml.safe_load(path.read_text()) or {}
+    for key in settings:
+        if key not in COURSE_KEYS:
+            raise LabError(f"{path}: unknown setting {key!r}{_did_you_mean(key, COURSE_KEYS)}. "
+                           f"Known settings: {', '.join(sorted(COURSE_KEYS))}.")
+    if "package_source" not in settings:
+        raise LabError(f"{path}: missing 'package_source' (what students pip install, e.g. "
+                       "'rnncourse @ git+https://github.com/ORG/rnncourse.git').")
+    return settings
+
+
+def _did_you_mean(key, known):
+    close = difflib.get_close_matches(str(key), sorted(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _otter_config_keys():
+    """Valid ASSIGNMENT CONFIG keys, read from Otter itself so they follow its version."""
+    import fica
+    from otter.assign.assignment import Assignment
+    from otter.run.run_autograder.autograder_config import AutograderConfig
+
+    def keys(cls):
+        return {k for k in dir(cls) if isinstance(getattr(cls, k, None), fica.Key)}
+
+    # Otter rejects unknown top-level keys but silently ignores misspelled nested ones: check both.
+    return keys(Assignment), {
+        "tests": keys(Assignment.TestsValue),
+        "export_cell": keys(Assignment.ExportCellValue),
+        "seed": keys(Assignment.SeedValue),
+        "generate": keys(AutograderConfig),
+    }
+
+
+def _cell_yaml(source, where):
+    try:
+        return yaml.safe_load(source) or {}
+    except yaml.YAMLError as e:
+        raise LabError(f"{where}: the YAML does not parse ({str(e).splitlines()[0]}). "
+                       "Fix the indentation or quoting of that cell.") from None
+
+
+def check_config(config, where):
+    top, nested = _otter_config_keys()
+    for key, value in config.items():
+        if key not in top:
+            raise LabError(f"{where}: unknown ASSIGNMENT CONFIG key {key!r}{_did_you_mean(key, top)}.")
+        if key in nested and isinstance(value, dict):
+            for sub in value:
+                if sub not in nested[key]:
+                    raise LabError(f"{where}: unknown key {key}.{sub}"
+                                   f"{_did_you_mean(sub, nested[key])}; Otter would ignore it silently.")
+
+
+def read_lab(master):
+    """Parse and check one master notebook; raise LabError naming the cell and the fix."""
+    master = Path(master)
+    stem = master.stem
+    if not MASTER_NAME.match(stem):
+        raise LabError(f"{master}: master notebooks are named NN-name.ipynb (two digits, a dash, "
+                       "lower-case words), e.g. 01-forward.ipynb.")
+    try:
+        nb = nbformat.read(master, as_version=4)
+    except Exception as e:
+        raise LabError(f"{master}: not a readable notebook ({e}).") from None
+    cells = nb.cells
+    config_cells = [i for i, c in enumerate(cells) if c.cell_type == "raw" and CONFIG_MARK.match(c.source)]
+    if not config_cells:
+        raise LabError(f"{master}: no ASSIGNMENT CONFIG. Add a raw cell starting with "
+                       "'# ASSIGNMENT CONFIG' as the notebook's first cell.")
+    config = _cell_yaml(cells[config_cells[0]].source, f"lab {stem}, cell {config_cells[0]} (ASSIGNMENT CONFIG)")
+    check_config(config, f"lab {stem}, cell {config_cells[0]} (ASSIGNMENT CONFIG)")
+    if config.get("name") != stem:
+        raise LabError(f"lab {stem}, cell {config_cells[0]}: the config's name is {config.get('name')!r}; "
+                       f"set 'name: {stem}' (the assignment name must match the file name).")
+
+    title = next((c.source.splitlines()[0].lstrip("# ").strip() for c in cells
+                  if c.cell_type == "markdown" and c.source.startswith("# ")), stem)
+    lab = Lab(int(stem[:2]), stem, master, title, config)
+    _read_questions(lab, cells)
+    return lab
+
+
+def _read_questions(lab, cells):
+    open_blocks = []          # stack of (kind, cell index)
+    current = None
+    seen = {}
+    for i, cell in enumerate(cells):
+        first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
+        match = BOUNDARY.match(first)
+        if not match:
+            continue
+        where = f"lab {lab.name}, cell {i}"
+        edge, kind = match.group(1).upper(), match.group(2).upper()
+        if cell.cell_type != "raw":
+            if cell.cell_type == "code" and kind == "SOLUTION":
+                continue      # in-code BEGIN/END SOLUTION markers are allowed
+            raise LabError(f"{where}: '{first.strip()}' is in a {cell.cell_type} cell; Otter only reads "
+                           "boundary cells that are raw. Change that cell's type to Raw.")
+        if edge == "BEGIN":
+            if kind == "QUESTION":
+                if open_blocks:
+                    raise LabError(f"{where}: BEGIN QUESTION inside an open {open_blocks[-1][0]} block "
+                                   f"(opened at cell {open_blocks[-1][1]}); close it first.")
+                spec = _cell_yaml("\n".join(cell.source.splitlines()[1:]), where)
+                for key in spec:
+                    if key not in QUESTION_KEYS:
+                        raise LabError(f"{where}: unknown question key {key!r}{_did_you_mean(key, QUESTION_KEYS)}.")
+                name = spec.get("name")
+                if not name:
+                    raise LabError(f"{where}: the question has no name; add 'name: ...' under BEGIN QUESTION.")
+                if name in seen:
+                    raise LabError(f"{where}: question name {name!r} is already used at cell {seen[name]}; "
+                                   "question names must be unique in a lab.")
+                seen[name] = i
+                current = Question(name, float(spec.get("points", 1)), bool(spec.get("manual", False)), False)
+            elif not open_blocks or open_blocks[-1][0] != "QUESTION":
+                raise LabError(f"{where}: BEGIN {kind} outside a question; put it between "
+                               "BEGIN QUESTION and END QUESTION.")
+            elif kind == "TESTS":
+                current.has_tests = True
+            open_blocks.append((kind, i))
+        else:
+            if not open_blocks or open_blocks[-1][0] != kind:
+                expected = f"END {open_blocks[-1][0]}" if open_blocks else "no END at all"
+                raise LabError(f"{where}: END {kind} does not match (expected {expected}).")
+            open_blocks.pop()
+            if kind == "QUESTION":
+                if not current.manual and not current.has_tests:
+                    raise LabError(f"{where}: question {current.name!r} is autograded but has no tests; "
+                                   "add a BEGIN TESTS block or set 'manual: true'.")
+                lab.questions.append(current)
+                current = None
+    if open_blocks:
+        kind, i = open_blocks[-1]
+        raise LabError(f"lab {lab.name}, cell {i}: BEGIN {kind} is never closed; add an END {kind} raw cell.")
+
+
+def find_labs(root):
+    """Every lab in root/solutions, in number order."""
+    labs = [read_lab(p) for p in sorted((Path(root) / "solutions").glob("*.ipynb"))]
+    numbers = {}
+    for lab in labs:
+        if lab.number in numbers:
+            raise LabError(f"labs {numbers[lab.number]} and {lab.name} share the number {lab.number:02d}.")
+        numbers[lab.number] = lab.name
+    return labs
+
+
+def select_labs(root, wanted):
+    """The labs named in `wanted` (numbers or names), or all of them when it is empty."""
+    labs = find_labs(root)
+    if not wanted:
+        return labs
+    chosen = []
+    for spec in wanted:
+        lab = _match(labs, str(spec))
+        if lab is None:
+            known = ", ".join(lab.name for lab in labs)
+            raise LabError(f"Unknown lab {spec!r}. Known labs: {known} (give a number like 1 or a name).")
+        if lab not in chosen:
+            chosen.append(lab)
+    return chosen
+
+
+def _match(labs, spec):
+    spec = spec.strip().lower().removesuffix(".ipynb")
+    for lab in labs:
+        if spec.isdigit() and int(spec) == lab.number:
+            return lab
+        if spec in (lab.name, lab.name[3:]):
+            return lab
+    return None
