@@ -1,0 +1,10 @@
+"""A Jupyter kernel whose shell looks like Colab's; start it with
+--IPKernelApp.kernel_class=colab_kernel.ColabKernel (with this folder on PYTHONPATH)."""
+
+from ipykernel.ipkernel import IPythonKernel
+
+from google.colab._shell import Shell
+
+
+class ColabKernel(IPythonKernel):
+    shell_class = Shell
