@@ -67,20 +67,37 @@ def run_assign(lab, master_copy, out):
     return result.returncode == 0, result.stdout + result.stderr
 
 
-def explain_failure(lab, output):
-    """Turn Otter's failure output into lines naming the lab, question and failing test."""
-    lines = [f"{lab.name}: the solution does not score full marks"]
+QUESTION_LINE = re.compile(r"^\s*(\S+) results:\s*$")
+CASE_LINE = re.compile(r"^\s*(\S+) - (\d+) result:\s*$")
+
+
+def explain_failure(lab, output, tests_dir):
+    """Turn Otter's failure output into lines naming the lab, question and failing test function."""
     marker = "Some autograder tests failed in the autograder notebook:"
-    if marker in output:
-        detail = output.split(marker, 1)[1].strip()
-        for block in re.split(r"\n(?=\S)", detail):
-            head = block.strip().splitlines()[0] if block.strip() else ""
-            if head:
-                lines.append(f"  {head}")
-                lines.extend(f"    {l}" for l in block.strip().splitlines()[1:12])
-        return "\n".join(lines)
-    tail = "\n".join(output.strip().splitlines()[-15:])
-    return f"{lab.name}: otter assign failed:\n" + "\n".join(f"  {l}" for l in tail.splitlines())
+    if marker not in output:
+        tail = output.strip().splitlines()[-15:]
+        return f"{lab.name}: otter assign failed:\n" + "\n".join(f"  {l}" for l in tail)
+    failures, case, failed, reason = [], None, False, ""
+
+    def close_case():
+        if case and failed:
+            question, number = case
+            names = re.findall(r"^def (test_\w+)", (tests_dir / f"{question}.py").read_text(), re.M) \
+                if (tests_dir / f"{question}.py").is_file() else []
+            test = names[number - 1] if number <= len(names) else f"case {number}"
+            failures.append(f"  {lab.name}: question {question!r}, test {test} failed: {reason}")
+
+    for line in output.split(marker, 1)[1].splitlines():
+        if CASE_LINE.match(line) or QUESTION_LINE.match(line):
+            close_case()
+            m = CASE_LINE.match(line)
+            case, failed, reason = ((m.group(1), int(m.group(2))) if m else None), False, ""
+        elif "❌" in line:
+            failed = True
+        elif line.strip():
+            reason = line.strip()      # the last line of a failed case is the error itself
+    close_case()
+    return f"{lab.name}: the solution does not score full marks\n" + "\n".join(failures)
 
 
 def check_student_files(lab, built):
@@ -97,7 +114,7 @@ def build_one(lab, settings, scratch):
     master_copy = prepare_master(lab, settings, prep)
     ok, output = run_assign(lab, master_copy, folder)
     if not ok:
-        raise BuildError(explain_failure(lab, output))
+        raise BuildError(explain_failure(lab, output, folder / "autograder" / "tests"))
     zips = sorted((folder / "autograder").glob("*-autograder_*.zip"))
     built = BuiltLab(lab, folder, folder / "student" / lab.master.name, zips[-1])
     leaks = check_student_files(lab, built)

@@ -1,0 +1,162 @@
+"""The instructor's tools: `rnncourse build` and `rnncourse list`, and their errors on bad input.
+
+Each bad master notebook is a copy of lab 01 with one defect, in a course root of its own, so
+the message can be checked to name the lab, the cell or key, and the fix.
+"""
+
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from conftest import REPO
+from rnncourse.course.build import BuildError, build
+from rnncourse.course.labs import LabError, find_labs, select_labs
+
+LAB = "01-forward"
+
+
+def rnncourse(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "rnncourse.course.cli", *args], cwd=cwd,
+                          capture_output=True, text=True)
+
+
+@pytest.fixture
+def course(tmp_path):
+    """A course root holding only lab 01's master."""
+    (tmp_path / "solutions").mkdir()
+    shutil.copy(REPO / "solutions" / "course.yml", tmp_path / "solutions")
+    shutil.copy(REPO / "solutions" / f"{LAB}.ipynb", tmp_path / "solutions")
+    return tmp_path
+
+
+def edit_master(course, change):
+    path = course / "solutions" / f"{LAB}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    change(nb.cells)
+    nbformat.write(nb, path)
+
+
+def index_of(cells, start):
+    return next(i for i, c in enumerate(cells) if c.source.startswith(start))
+
+
+def test_labs_are_found_by_number_or_name():
+    """`rnncourse build 1`, `build 01`, `build forward` and `build 01-forward` all mean lab 01."""
+    for spec in ["1", "01", "forward", "01-forward", "01-forward.ipynb"]:
+        assert [lab.name for lab in select_labs(REPO, [spec])] == [LAB]
+
+
+def test_unknown_lab_lists_the_known_ones(course):
+    result = rnncourse("build", "9", cwd=course)
+    assert result.returncode == 1
+    assert "Unknown lab '9'" in result.stderr and LAB in result.stderr
+
+
+def test_list_shows_questions_and_points():
+    result = rnncourse("list", "1", cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    lab = find_labs(REPO)[0]
+    assert f"({lab.points:g} points)" in result.stdout
+    for q in lab.questions:
+        assert q.name in result.stdout
+    assert "why_h_longer" in result.stdout and "written" in result.stdout
+
+
+def test_outside_a_course_says_where_to_run(tmp_path):
+    result = rnncourse("list", cwd=tmp_path)
+    assert result.returncode == 1 and "course checkout" in result.stderr
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda cells: cells[0].__setitem__("source", cells[0].source.replace("check_all_cell", "check_al_cell")),
+     ["cell 0", "'check_al_cell'", "did you mean 'check_all_cell'"]),
+    (lambda cells: cells[0].__setitem__("source", cells[0].source.replace("files: true", "file: true")),
+     ["tests.file", "did you mean 'files'", "ignore it silently"]),
+    (lambda cells: cells[0].__setitem__("source", cells[0].source.replace("name: 01-forward", "name: lab1")),
+     ["set 'name: 01-forward'"]),
+    (lambda cells: cells[0].__setitem__("source", cells[0].source + "\n  bad: [indent"),
+     ["YAML does not parse"]),
+])
+def test_bad_assignment_config_is_named(course, change, expected):
+    """A misspelled config key (top level or nested) or broken YAML names the cell, the key and the fix."""
+    edit_master(course, change)
+    with pytest.raises(LabError) as error:
+        find_labs(course)
+    for text in expected:
+        assert text in str(error.value)
+    assert f"lab {LAB}" in str(error.value) or LAB in str(error.value)
+
+
+def make_markdown(cells):
+    i = index_of(cells, "# BEGIN QUESTION\nname: forward\n")
+    cells[i] = nbformat.v4.new_markdown_cell(cells[i].source)
+    return i
+
+
+def test_boundary_cell_that_is_not_raw(course):
+    """Otter silently ignores boundary cells that are not raw; we say which cell and to make it Raw."""
+    cells_holder = {}
+    edit_master(course, lambda cells: cells_holder.setdefault("i", make_markdown(cells)))
+    with pytest.raises(LabError, match=rf"lab {LAB}, cell {cells_holder['i']}: .*markdown cell.*Change that cell's type to Raw"):
+        find_labs(course)
+
+
+def test_duplicate_question_name(course):
+    def rename(cells):
+        i = index_of(cells, "# BEGIN QUESTION\nname: forward_step")
+        cells[i].source = cells[i].source.replace("forward_step", "forward")
+    edit_master(course, rename)
+    with pytest.raises(LabError, match=r"question name 'forward' is already used at cell \d+"):
+        find_labs(course)
+
+
+def test_unclosed_solution_block(course):
+    def drop_end(cells):
+        first_end = index_of(cells, "# END SOLUTION")
+        del cells[first_end]
+    edit_master(course, drop_end)
+    with pytest.raises(LabError, match=r"END (QUESTION|SOLUTION) does not match|never closed"):
+        find_labs(course)
+
+
+def test_misspelled_question_key(course):
+    def typo(cells):
+        i = index_of(cells, "# BEGIN QUESTION\nname: forward\n")
+        cells[i].source = cells[i].source.replace("points:", "pionts:")
+    edit_master(course, typo)
+    with pytest.raises(LabError, match=r"unknown question key 'pionts' \(did you mean 'points'\?\)"):
+        find_labs(course)
+
+
+def test_failing_solution_fails_the_build_and_leaves_labs_alone(course):
+    """Otter's exit code decides; the summary names lab, question and test; labs/ is untouched."""
+    (course / "labs").mkdir()
+    before = b"an older student notebook"
+    (course / "labs" / f"{LAB}.ipynb").write_bytes(before)
+
+    def wrong_o2(cells):
+        i = index_of(cells, "h1 = relu(U @ x1")
+        cells[i].source = cells[i].source.replace("o2 = W @ h2", "o2 = W @ h1")
+    edit_master(course, wrong_o2)
+    with pytest.raises(BuildError) as error:
+        build(course, log=lambda *_: None)
+    message = str(error.value)
+    assert f"{LAB}: question 'forward', test test_forward_values failed: AssertionError: o2 has the wrong values" in message
+    assert (course / "labs" / f"{LAB}.ipynb").read_bytes() == before
+    assert not (course / "dist").exists()
+
+
+def test_cli_build_prints_the_summary(course):
+    """The instructor's one command: builds, refreshes labs/ and prints labs, questions and points."""
+    result = rnncourse("build", cwd=course)
+    assert result.returncode == 0, result.stderr
+    lab = find_labs(course)[0]
+    row = next(line for line in result.stdout.splitlines() if line.startswith(LAB))
+    assert row.split() == [LAB, str(len(lab.questions)), str(len(lab.autograded)), f"{lab.points:g}"]
+    assert (course / "labs" / f"{LAB}.ipynb").is_file()
+    assert (course / "dist" / LAB / "autograder.zip").is_file()
+    assert sorted(p.name for p in (course / "rnncourse" / "lab_tests" / LAB).glob("*.py")) == \
+        sorted(f"{q.name}.py" for q in lab.autograded)
