@@ -5,8 +5,8 @@ A new lab is covered by adding its master notebook and tests/mutants/<lab>.yml; 
 
 import json
 import os
+import shutil
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -191,3 +191,18 @@ def test_student_notebook_runs_alone_in_simulated_colab(built, colab_kernel, tmp
     for question, text in check_cells(blank).items():
         assert "failed" in text.lower() or "0.0" in text, f"{question}: blank check gave no verdict:\n{text}"
         assert "Error" not in text.split("\n")[0], f"{question}: the check itself crashed:\n{text}"
+
+
+@pytest.mark.parametrize("lab", LAB_NAMES)
+def test_finished_notebook_hands_in_a_zip_that_grades_full(built, tmp_path, lab):
+    """6. In plain Jupyter, grader.submit() writes a zip that Otter grades at full marks (student to TA)."""
+    folder = tmp_path / "student"
+    folder.mkdir()
+    notebook = folder / f"{lab}.ipynb"
+    shutil.copy(built.solved_notebook(lab), notebook)
+    nb = nbformat.read(notebook, as_version=4)
+    NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(folder)}}).execute()
+    handed_in = sorted(folder.glob(f"{lab}_*.zip"))
+    assert len(handed_in) == 1, f"grader.submit() should write one zip, found {[p.name for p in handed_in]}"
+    for question, (score, possible) in scores(grade_many([(handed_in[0], built.autograder_zip(lab))], tmp_path)[0]).items():
+        assert score == possible, f"{lab}/{question}: the handed-in zip scores {score}/{possible}"
