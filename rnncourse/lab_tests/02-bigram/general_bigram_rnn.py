@@ -1,0 +1,19 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "general_bigram_rnn"
+points = 2
+
+@test_case(points=None, hidden=False)
+def test_bigram_rnn_returns_four_parts(bigram_rnn):
+    import torch
+    table = torch.Tensor([[0.5, 0.25, 0.25], [0.1, 0.1, 0.8], [0.3, 0.3, 0.4]])
+    result = bigram_rnn(table)
+    assert isinstance(result, tuple) and len(result) == 4, 'bigram_rnn should return the tuple (sigma, U, V, W)'
+    sigma, U, V, W = result
+    assert callable(sigma), 'the first item should be the function sigma'
+    for name, M in [('U', U), ('V', V), ('W', W)]:
+        assert isinstance(M, torch.Tensor) and M.dim() == 2, f'{name} should be a matrix (a 2-d torch tensor)'
+    assert U.shape[1] == 3 and W.shape[0] == 3, 'for a 3-word table, U must read 3-element one-hot words and W must output 3 numbers'
+

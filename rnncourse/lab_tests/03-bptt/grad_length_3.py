@@ -1,0 +1,14 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "grad_length_3"
+points = 1
+
+@test_case(points=None, hidden=False)
+def test_dL_dU_3_basics(dL_dU_3):
+    value = dL_dU_3(0.1, 0.2, 0.3, [0.5, 0.6, 0.7, 0.8], 0.0)
+    assert isinstance(float(value), float), 'dL_dU_3 should return a number'
+    perfect = float(dL_dU_3(1.0, 0.0, 1.0, [0.5, 0.5, 0.5, 0.5], 0.0))
+    assert abs(perfect) < 1e-12, f'when every output equals the next input, dL/dU should be 0, not {perfect}'
+

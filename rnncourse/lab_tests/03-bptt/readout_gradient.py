@@ -1,0 +1,20 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "readout_gradient"
+points = 2
+
+@test_case(points=None, hidden=False)
+def test_readout_gradient_shapes(dL_dwout, dL_db):
+    import torch
+    g = torch.Generator().manual_seed(0)
+    r, w_out = (torch.rand(7, 4, generator=g), torch.randn(4, generator=g))
+    z = torch.randn(7, generator=g)
+    grad_w = dL_dwout(r, z, w_out, 0.1)
+    assert isinstance(grad_w, torch.Tensor) and grad_w.shape == (4,), 'dL_dwout should return a tensor of shape (N,)'
+    assert torch.as_tensor(dL_db(r, z, w_out, 0.1)).numel() == 1, 'dL_db should return a single number'
+    perfect = r @ w_out + 0.1
+    assert torch.allclose(dL_dwout(r, perfect, w_out, 0.1), torch.zeros(4), atol=1e-06), 'dL_dwout should be 0 when o equals z'
+    assert abs(float(dL_db(r, perfect, w_out, 0.1))) < 1e-06, 'dL_db should be 0 when o equals z'
+
