@@ -160,3 +160,13 @@ def test_cli_build_prints_the_summary(course):
     assert (course / "dist" / LAB / "autograder.zip").is_file()
     assert sorted(p.name for p in (course / "rnncourse" / "lab_tests" / LAB).glob("*.py")) == \
         sorted(f"{q.name}.py" for q in lab.autograded)
+
+
+def test_full_build_removes_student_files_of_a_deleted_lab(course):
+    """A lab removed from solutions/ leaves no student notebook or public tests behind."""
+    for stale in [course / "labs" / "07-gone.ipynb", course / "rnncourse" / "lab_tests" / "07-gone" / "q.py"]:
+        stale.parent.mkdir(parents=True, exist_ok=True)
+        stale.write_text("{}")
+    build(course, log=lambda *_: None)
+    assert sorted(p.name for p in (course / "labs").iterdir()) == [f"{LAB}.ipynb"]
+    assert sorted(p.name for p in (course / "rnncourse" / "lab_tests").iterdir()) == [LAB]

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import yaml
 
-from .labs import CONFIG_MARK, LabError, read_course_settings, select_labs
+from .labs import CONFIG_MARK, Lab, read_course_settings, select_labs
 from .leaks import find_leaks
 from .student import setup_cell_source
 
@@ -31,7 +32,7 @@ HAND_IN_TEXT = ("## Hand in\n\n"
 
 @dataclass
 class BuiltLab:
-    lab: object
+    lab: Lab
     folder: Path          # temporary dist/<lab> while building
     student_nb: Path
     autograder_zip: Path
@@ -48,7 +49,6 @@ def prepare_master(lab, settings, folder):
     config = dict(lab.config)
     # The autograder zip installs the course package (Gradescope); the student's first cell does the same.
     config.setdefault("requirements", [settings["package_source"]])
-    import yaml
     nb.cells[config_index].source = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False)
     setup = nbformat.v4.new_code_cell(setup_cell_source(lab.name, settings))
     nb.cells.insert(config_index + 1, setup)
@@ -59,7 +59,7 @@ def prepare_master(lab, settings, folder):
     return path
 
 
-def run_assign(lab, master_copy, out):
+def run_assign(master_copy, out):
     """otter assign; returns (ok, output). The exit code decides, not the files written."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     result = subprocess.run([sys.executable, "-m", "otter", "assign", "--no-pdfs", str(master_copy), str(out)],
@@ -112,7 +112,7 @@ def build_one(lab, settings, scratch):
     prep = scratch / f"{lab.name}-master"
     prep.mkdir()
     master_copy = prepare_master(lab, settings, prep)
-    ok, output = run_assign(lab, master_copy, folder)
+    ok, output = run_assign(master_copy, folder)
     if not ok:
         raise BuildError(explain_failure(lab, output, folder / "autograder" / "tests"))
     zips = sorted((folder / "autograder").glob("*-autograder_*.zip"))
@@ -175,7 +175,19 @@ def build(root, wanted=(), log=print):
             raise BuildError("Build failed; labs/ and dist/ are unchanged.\n" + "\n".join(failures))
         for lab_build in built:
             install(lab_build, root)
+    if not wanted:
+        remove_orphans(root, {lab.name for lab in labs})
     return labs
+
+
+def remove_orphans(root, names):
+    """After a full build, drop student files whose master is gone from solutions/."""
+    for notebook in (root / "labs").glob("*.ipynb"):
+        if notebook.stem not in names:
+            notebook.unlink()
+    for folder in (root / PUBLIC_TESTS).glob("*"):
+        if folder.is_dir() and folder.name not in names:
+            shutil.rmtree(folder)
 
 
 def summary(labs):
@@ -187,5 +199,3 @@ def summary(labs):
                 f"{sum(len(l.autograded) for l in labs):>10} {sum(l.points for l in labs):>7g}")
     return "\n".join(rows)
 
-
-__all__ = ["build", "summary", "BuildError", "LabError"]
