@@ -59,19 +59,25 @@ def grade_many(jobs, workdir):
 
 
 def answer_cell_index(nb, question):
-    """Index of the cell holding the answer to `question`: the code cell just before its check
-    (or, for a question with hidden tests only, the cell Otter tags with the question)."""
+    """(answer cell, last cell of the question): the code cell just before `grader.check(question)`
+    and that check cell, or, for a question with hidden tests only, the cell Otter tags with it."""
     for i, cell in enumerate(nb.cells):
         if question in cell.metadata.get("otter", {}).get("tests", []):
-            return i
+            return i, i
         if cell.cell_type == "code" and cell.source.strip() == f'grader.check("{question}")':
-            return max(j for j in range(i) if nb.cells[j].cell_type == "code")
+            return max(j for j in range(i) if nb.cells[j].cell_type == "code"), i
     raise LookupError(f"no answer cell for question {question!r}")
 
 
 def with_answer(notebook, question, code, out):
-    """Copy `notebook` to `out` with the answer cell of `question` replaced by `code`."""
+    """Copy `notebook` to `out` with the answer to `question` replaced by `code`.
+
+    The copy stops after that question: a wrong answer is judged on its own question only, and
+    a lab's later (possibly long) training cells need not run again for every fixture.
+    """
     nb = nbformat.read(notebook, as_version=4)
-    nb.cells[answer_cell_index(nb, question)].source = code
+    answer, last = answer_cell_index(nb, question)
+    nb.cells[answer].source = code
+    nb.cells = nb.cells[:last + 1]
     nbformat.write(nb, out)
     return out
