@@ -1,0 +1,12 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "linear_finding"
+points = 1
+
+@test_case(points=None, hidden=False)
+def test_finding_types(loss_floor, best_linear_correct):
+    assert 0 < float(loss_floor) < 2, 'loss_floor should be a loss value, a number between 0 and 2 here'
+    assert int(best_linear_correct) == best_linear_correct and 0 <= best_linear_correct <= 4, 'best_linear_correct counts XOR cases: a whole number from 0 to 4'
+

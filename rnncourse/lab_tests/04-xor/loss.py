@@ -1,0 +1,15 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "loss"
+points = 1
+
+@test_case(points=None, hidden=False)
+def test_loss_basics(nll_loss, Y):
+    import math
+    import torch
+    value = nll_loss(torch.full((4, 1), 0.5), Y)
+    assert isinstance(value, torch.Tensor) and value.numel() == 1, 'nll_loss should return a tensor holding one number'
+    assert abs(value.item() - math.log(2)) < 1e-06, f'with o = 0.5 everywhere the loss should be log 2 = 0.6931, not {value.item():.4f}'
+

@@ -1,0 +1,16 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "minibatches"
+points = 1
+
+@test_case(points=None, hidden=False)
+def test_minibatches_first_block(minibatches, X_train, T_train):
+    import numpy as np
+    batches = minibatches(X_train, T_train, 100)
+    assert batches is not None, 'minibatches should yield the minibatches (a generator, or return a list of pairs)'
+    X_mb, T_mb = next(iter(batches))
+    assert X_mb.shape == (100, 7, 2) and T_mb.shape == (100, 7, 1), 'each minibatch holds mb_size samples'
+    assert np.array_equal(X_mb, X_train[:100]) and np.array_equal(T_mb, T_train[:100]), 'the first minibatch is the first mb_size samples'
+
