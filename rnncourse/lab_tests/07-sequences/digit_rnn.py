@@ -1,0 +1,16 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "digit_rnn"
+points = 2
+
+@test_case(points=None, hidden=False)
+def test_digit_rnn_shapes(DigitRNN):
+    import torch
+    torch.manual_seed(0)
+    model = DigitRNN(8, 16, 10)
+    assert isinstance(model.rnn, torch.nn.RNN) and isinstance(model.fc, torch.nn.Linear), 'build self.rnn and self.fc'
+    scores = model(torch.rand(5, 8, 8))
+    assert scores.shape == (5, 10), f'forward should return (images, n_outputs) = (5, 10), not {tuple(scores.shape)}'
+
