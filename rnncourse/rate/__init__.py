@@ -1,0 +1,27 @@
+"""Rate RNNs for cognitive tasks: spikeRNN's rate model (Kim, Li & Sejnowski, PNAS 2019) in PyTorch.
+
+    model       RateRNN: E/I units, Dale's principle, sparse w, trainable time constants
+    recurrence  the Euler recurrence over a trial, with its backward pass by hand (speed)
+    tasks       Go-NoGo, XOR, Mante as spikeRNN generates them; a registry for new tasks
+    losses      spikeRNN's l2 / l1 trial losses with its one-step output offset
+    evaluation  100-trial evaluation, correctness rules, the stopping rule
+    optimizer   Adam as TensorFlow 1 computes it
+    training    BPTT with Adam: faithful (batch_size=1) or batched (default)
+    matfile     .mat files in spikeRNN's layout, both ways
+    plots       trials, training curves, weights, time constants, eigenvalues (import it explicitly)
+    cli         `python -m rnncourse.rate` with spikeRNN main.py's flags
+"""
+
+from rnncourse.rate.evaluation import Evaluation, criterion_met, evaluate, make_generators
+from rnncourse.rate.losses import trial_losses
+from rnncourse.rate.matfile import SavedModel, load_mat, mat_path, save_mat
+from rnncourse.rate.model import RateRNN, RateRun, StateNoise, draw_noise
+from rnncourse.rate.optimizer import TFAdam
+from rnncourse.rate.tasks import TASKS, GoNoGo, Mante, Task, Trials, XOR, get_task, register_task
+from rnncourse.rate.training import DEFAULT_BATCH_SIZE, TrainingResult, train, train_step, trainable_parameters
+
+__all__ = ["RateRNN", "RateRun", "StateNoise", "draw_noise", "Task", "Trials", "GoNoGo", "XOR", "Mante",
+           "TASKS", "get_task", "register_task", "trial_losses", "Evaluation", "evaluate", "criterion_met",
+           "make_generators", "TFAdam", "train", "train_step", "trainable_parameters", "TrainingResult",
+           "DEFAULT_BATCH_SIZE",
+           "save_mat", "load_mat", "mat_path", "SavedModel"]
