@@ -3,6 +3,10 @@
 Teaching code, one idea per module:
     rnn        the vanilla RNN forward step and its unrolling (lab 01)
     bigram     bigram language models and their exact RNN form (lab 02)
+    numpy_rnn  binary addition with an RNN in NumPy: layers, BPTT, RMSprop with Nesterov momentum (lab 05)
+    echo       the echo task's data and windows, for truncated BPTT (lab 06)
+    sequences  padding, packed RNN runs and last valid states for unequal lengths (lab 07)
+    rate       spikeRNN's rate RNN for cognitive tasks (python -m rnncourse.rate)
     graphs     computation graphs drawn with torchviz (labs 01, 03)
     gradcheck  numerical gradients to check hand-written backward passes
     seeding    one call that seeds Python, NumPy and torch
