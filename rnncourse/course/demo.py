@@ -1,0 +1,68 @@
+"""`rnncourse demo`: grade a few made-up submissions of each lab, to see `rnncourse grade` at work.
+
+The submissions are made from what the build wrote, every time, so they never go stale:
+
+    correct.ipynb        the solved notebook (Otter's autograder copy of the lab)
+    partly-wrong.ipynb   the solved notebook with the last autograded question's answer cell set
+                         back to the student's blank (`...`): it loses exactly that question
+    blank.ipynb          the student notebook from labs/, as handed out
+    broken.ipynb         the first half of the solved notebook's file: not valid JSON
+
+They go to dist/demo/<lab>/submissions/ and their grades to dist/demo/<lab>/grades/.
+"""
+
+import nbformat
+
+from .grade import autograder_zip_for, grade
+from .gradebook import shown
+from .labs import select_labs
+
+
+def answer_cell(nb, question):
+    """Index of the code cell holding the answer to `question`: the one just before its
+    `grader.check("question")` cell, or, for a question with hidden tests only, the cell Otter tags."""
+    for i, cell in enumerate(nb.cells):
+        if question in cell.metadata.get("otter", {}).get("tests", []):
+            return i
+        if cell.cell_type == "code" and cell.source.strip() == f'grader.check("{question}")':
+            return max(j for j in range(i) if nb.cells[j].cell_type == "code")
+    raise LookupError(f"no answer cell for question {question!r}")
+
+
+def partly_wrong(solved, blank, question):
+    """`solved` (a notebook) with the answer to `question` replaced by the blank notebook's cell."""
+    nb = nbformat.from_dict(solved)
+    nb.cells[answer_cell(nb, question)].source = blank.cells[answer_cell(blank, question)].source
+    return nb
+
+
+def write_demo_submissions(root, lab, folder):
+    """Write the four demo submissions of `lab` into `folder`; returns the question made wrong."""
+    solved_path = root / "dist" / lab.name / "autograder" / f"{lab.name}.ipynb"
+    solved = nbformat.read(solved_path, as_version=4)
+    blank = nbformat.read(root / "labs" / f"{lab.name}.ipynb", as_version=4)
+    question = lab.autograded[-1].name
+    folder.mkdir(parents=True, exist_ok=True)
+    text = solved_path.read_text()
+    (folder / "correct.ipynb").write_text(text)
+    nbformat.write(partly_wrong(solved, blank, question), folder / "partly-wrong.ipynb")
+    nbformat.write(blank, folder / "blank.ipynb")
+    (folder / "broken.ipynb").write_text(text[:len(text) // 2])
+    return question
+
+
+def demo(root, lab_specs=(), jobs=None, log=print):
+    """Make and grade the demo submissions of each lab (all when none are named); print the gradebooks."""
+    labs = select_labs(root, lab_specs)
+    books = []
+    for lab in labs:
+        autograder_zip_for(root, lab, log)
+        base = root / "dist" / "demo" / lab.name
+        question = write_demo_submissions(root, lab, base / "submissions")
+        log(f"\n== {lab.name}: demo submissions in {shown(base / 'submissions')} "
+            f"(partly-wrong.ipynb leaves question {question} blank)")
+        book = grade(root, lab.name, [base / "submissions"], out=base / "grades", jobs=jobs, log=log)
+        log(book.table())
+        log(book.summary())
+        books.append(book)
+    return books

@@ -1,0 +1,428 @@
+"""`rnncourse grade` and `rnncourse demo`: scores, bad submissions, resume, isolation, CLI errors.
+
+Everything grades lab 01 in the course that conftest builds once per run (`built`). The demo
+submissions (correct, partly wrong, blank, broken) are checked against the grading contract's
+known values; each bad submission below is a few lines, generated here.
+"""
+
+import csv
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import nbformat
+import psutil
+import pytest
+import yaml
+
+from rnncourse.course import cli
+from rnncourse.course.grade import MARKER_ENV, docker_available, grade, read_final_grades
+from rnncourse.course.gradebook import Gradebook
+from rnncourse.course.labs import find_labs, read_course_settings, select_labs
+
+LAB = "01-forward"
+
+
+def rnncourse(*args, cwd, env=None):
+    return subprocess.run([sys.executable, "-m", "rnncourse.course.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True)
+
+
+def read_grades(folder):
+    with open(folder / "grades.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def tree(folder):
+    """{relative path: bytes} of every file under `folder`."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def processes_marked(out):
+    """Processes started for grading into `out` (the kernels carry its path in their environment)."""
+    found = []
+    for p in psutil.process_iter():
+        try:
+            if p.environ().get(MARKER_ENV) == str(out.resolve()):
+                found.append(p)
+        except (psutil.Error, OSError):
+            pass
+    return found
+
+
+def wait_until(condition, seconds, what):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"gave up waiting {seconds} s for {what}")
+
+
+def notebook(*sources, lab=LAB, kernel="python3"):
+    """A small notebook of `lab` (None: no Otter metadata) with one code cell per source."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": kernel, "display_name": kernel, "language": "python"}
+    if lab:
+        nb.metadata["otter"] = {"assignment_name": lab}
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    return nbformat.writes(nb)
+
+
+@pytest.fixture(scope="module")
+def lab(built):
+    (lab,) = select_labs(built.root, [LAB])
+    return lab
+
+
+@pytest.fixture(scope="module")
+def ta_dir(built):
+    """An empty working folder inside the built course, where a TA would run the commands."""
+    folder = built.root / "ta"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+# ---------------------------------------------------------------- the demo: scores of known submissions
+
+@pytest.fixture(scope="module")
+def demo_run(built):
+    result = rnncourse("demo", "1", "--jobs", "2", cwd=built.root)
+    assert result.returncode == 0, result.stderr
+    return result, built.root / "dist" / "demo" / LAB / "grades"
+
+
+def test_demo_rows_have_the_contract_scores(demo_run, lab):
+    """Correct: full marks on every question; partly wrong: loses exactly its blanked question;
+    blank: 0 everywhere; broken: invalid. Columns and order as documented."""
+    _, grades = demo_run
+    rows = {row["submission"]: row for row in read_grades(grades)}
+    questions = [q.name for q in lab.autograded]
+    with open(grades / "grades.csv", newline="") as f:
+        assert next(csv.reader(f)) == ["submission", "status", "total", "possible", *questions, "message"]
+    assert list(rows) == sorted(rows) == ["blank.ipynb", "broken.ipynb", "correct.ipynb", "partly-wrong.ipynb"]
+    blanked = lab.autograded[-1]
+    expected = {
+        "correct.ipynb": {q.name: q.points for q in lab.autograded},
+        "partly-wrong.ipynb": {q.name: (0 if q is blanked else q.points) for q in lab.autograded},
+        "blank.ipynb": {q.name: 0 for q in lab.autograded},
+    }
+    for name, scores in expected.items():
+        row = rows[name]
+        assert (row["status"], row["message"]) == ("graded", ""), row
+        assert {q: float(row[q]) for q in questions} == scores, name
+        assert float(row["total"]) == pytest.approx(sum(scores.values()))
+        assert float(row["possible"]) == lab.points
+    broken = rows["broken.ipynb"]
+    assert broken["status"] == "invalid" and "not valid JSON" in broken["message"]
+    assert broken["total"] == "" and all(broken[q] == "" for q in questions)
+
+
+def test_demo_prints_gradebook_and_summary_with_the_right_means(demo_run, lab):
+    """The printed summary counts statuses and averages each question over graded rows."""
+    result, grades = demo_run
+    graded = [row for row in read_grades(grades) if row["status"] == "graded"]
+    assert "graded 3, timeout 0, error 0, invalid 1" in result.stdout
+    total_mean = sum(float(r["total"]) for r in graded) / len(graded)
+    assert f"mean total of graded: {total_mean:.2f} / {lab.points:g}" in result.stdout
+    for q in lab.autograded:
+        mean = sum(float(r[q.name]) for r in graded) / len(graded)
+        assert re.search(rf"{q.name}\s+mean {mean:.2f} / {q.points:g}", result.stdout), q.name
+    assert re.search(r"correct\.ipynb\s+graded\s+" + f"{lab.points:g}", result.stdout)
+    assert (grades / "totals.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def hidden_tests(autograder_zip):
+    """{function name: its lines that no public test has} for the hidden tests in the autograder zip."""
+    cases = {}
+    with zipfile.ZipFile(autograder_zip) as zf:
+        for name in zf.namelist():
+            if name.startswith("tests/") and name.endswith(".py"):
+                text = zf.read(name).decode()
+                for match in re.finditer(r"hidden=(True|False)\)\ndef (\w+)\(.*?\n((?:    .*\n?)+)", text):
+                    lines = {l.strip() for l in match.group(3).splitlines() if len(l.strip()) > 12}
+                    cases[match.group(2)] = (match.group(1) == "True", lines)
+    public = set().union(*(lines for hidden, lines in cases.values() if not hidden))
+    return {name: lines - public for name, (hidden, lines) in cases.items() if hidden}
+
+
+def test_feedback_shows_scores_and_public_tests_but_no_hidden_test(demo_run, built, lab):
+    _, grades = demo_run
+    hidden = hidden_tests(built.autograder_zip(LAB))
+    assert hidden, "lab 01 has hidden tests"
+    for name in ["correct.ipynb", "partly-wrong.ipynb", "blank.ipynb", "broken.ipynb"]:
+        text = (grades / "feedback" / f"{name}.txt").read_text()
+        for function, lines in hidden.items():
+            assert function not in text, f"{name}: feedback names hidden test {function}"
+            assert not [l for l in lines if l in text], f"{name}: feedback quotes hidden test {function}"
+    blanked = lab.autograded[-1]
+    wrong = (grades / "feedback" / "partly-wrong.ipynb.txt").read_text()
+    assert f"Score: {lab.points - blanked.points:g} / {lab.points:g}" in wrong
+    assert f"{blanked.name}: 0 / {blanked.points:g}" in wrong and "Test case failed" in wrong
+    assert "not valid JSON" in (grades / "feedback" / "broken.ipynb.txt").read_text()
+
+
+# ---------------------------------------------------------------- bad submissions, isolation
+
+BAD = {
+    # name: (status, words in the message)
+    "notes.txt": ("invalid", "not a notebook"),
+    "empty.ipynb": ("invalid", "empty file"),
+    "corrupt.ipynb": ("invalid", "not valid JSON"),
+    "list.ipynb": ("invalid", "not a Jupyter notebook"),
+    "nonotebook.zip": ("invalid", "holds no notebook"),
+    "other-lab.ipynb": ("invalid", "notebook of lab 02-bigram, not 01-forward"),
+    "no-name.ipynb": ("invalid", "no Otter assignment name"),
+    "dies.ipynb": ("error", "kernel died"),
+    "loops.ipynb": ("timeout", "did not finish within 20 s"),
+    "wanders.ipynb": ("error", "changed the working directory"),
+    "loud.zip": ("graded", ""),
+}
+
+
+def write_bad_submissions(folder):
+    folder.mkdir()
+    (folder / "notes.txt").write_text("my answers are in the notebook")
+    (folder / "empty.ipynb").write_text("")
+    (folder / "corrupt.ipynb").write_text(notebook("x = 1")[:40])
+    (folder / "list.ipynb").write_text("[1, 2]")
+    with zipfile.ZipFile(folder / "nonotebook.zip", "w") as z:
+        z.writestr("answers.txt", "42")
+    (folder / "other-lab.ipynb").write_text(notebook("x = 1", lab="02-bigram"))
+    (folder / "no-name.ipynb").write_text(notebook("x = 1", lab=None))
+    (folder / "dies.ipynb").write_text(notebook("import os\nos._exit(3)"))
+    (folder / "loops.ipynb").write_text(notebook("while True:\n    pass"))
+    # A grader.export()-style zip whose notebook names a kernel that does not exist here, and
+    # prints 2 MB: graded under python3 like Gradescope does, scoring 0.
+    with zipfile.ZipFile(folder / "loud.zip", "w") as z:
+        z.writestr("loud.ipynb", notebook("print('x' * 2_000_000)", kernel="my-laptop-venv"))
+    # Writes files, starts background processes (one in a session of its own), leaves its folder.
+    (folder / "wanders.ipynb").write_text(notebook(
+        "import os, subprocess\nopen('grades.csv', 'w').write('forged')\n"
+        "subprocess.Popen(['sleep', '600'], start_new_session=True)\nsubprocess.Popen(['sleep', '601'])\n"
+        "os.chdir('..')\nos.chdir('..')\nopen('escaped.txt', 'w').write('x')"))
+
+
+@pytest.fixture(scope="module")
+def bad_run(built, ta_dir, tmp_path_factory):
+    base = tmp_path_factory.mktemp("bad")
+    subs, out, tmp = base / "submissions", base / "grades", base / "tmp"
+    write_bad_submissions(subs)
+    tmp.mkdir()
+    before = {"subs": tree(subs), "cwd": tree(ta_dir)}
+    result = rnncourse("grade", "1", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "20",
+                       cwd=ta_dir, env=dict(os.environ, TMPDIR=str(tmp)))
+    assert result.returncode == 0, result.stderr
+    return {"result": result, "subs": subs, "out": out, "tmp": tmp, "before": before}
+
+
+def test_every_bad_submission_gets_a_row_and_its_reason(bad_run, lab):
+    rows = {row["submission"]: row for row in read_grades(bad_run["out"])}
+    assert sorted(rows) == sorted(BAD)
+    for name, (status, words) in BAD.items():
+        assert rows[name]["status"] == status, (name, rows[name])
+        assert words in rows[name]["message"], (name, rows[name]["message"])
+        assert (bad_run["out"] / "feedback" / f"{name}.txt").is_file()
+    assert [rows["loud.zip"][q.name] for q in lab.autograded] == ["0"] * len(lab.autograded)
+    assert "graded 1, timeout 1, error 2, invalid 7" in bad_run["result"].stdout
+
+
+def test_grading_writes_nothing_beside_the_submissions_and_leaves_nothing_running(bad_run, ta_dir):
+    """Notebooks that write files and change directory touch neither the submissions, the TA's
+    folder nor the gradebook; the temporary folders are gone; no kernel or process they started is left."""
+    assert tree(bad_run["subs"]) == bad_run["before"]["subs"]
+    assert tree(ta_dir) == bad_run["before"]["cwd"]
+    assert list(bad_run["tmp"].iterdir()) == []
+    assert sorted(p.name for p in bad_run["out"].iterdir()) == \
+        ["feedback", "gradebook.json", "grades.csv", "results", "totals.png"]
+    assert processes_marked(bad_run["out"]) == []
+
+
+def test_rerun_grades_only_what_is_missing_or_changed(bad_run, tmp_path, ta_dir):
+    """A result lost (as after a kill) or a submission handed in again is graded; nothing else is,
+    and no row is duplicated."""
+    subs, out = tmp_path / "submissions", tmp_path / "grades"
+    shutil.copytree(bad_run["subs"], subs)
+    shutil.copytree(bad_run["out"], out)
+    (subs / "notes.txt").write_text("a changed file")
+    lost = next((out / "results").glob("dies.ipynb-*.json"))
+    lost.unlink()
+    kept = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (out / "results").glob("*.json")
+            if not p.name.startswith("notes.txt")}
+    result = rnncourse("grade", "1", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "20", cwd=ta_dir)
+    assert result.returncode == 0, result.stderr
+    assert f"{len(BAD)} submissions, {len(BAD) - 2} already graded in {out}, 2 to grade" in result.stdout
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (out / "results").glob("*.json")
+            if p.name in kept} == kept
+    rows = read_grades(out)
+    assert sorted(r["submission"] for r in rows) == sorted(BAD)
+    assert {r["submission"]: r["status"] for r in rows}["dies.ipynb"] == "error"
+
+
+def grade_here(built, subs, out, **options):
+    """rnncourse grade in this process (for batches that run no notebook); the lines it logs."""
+    lines = []
+    grade(built.root, "1", [subs], out=out, log=lines.append, **options)
+    return "\n".join(lines)
+
+
+def test_force_grades_everything_again(built, tmp_path):
+    """--force grades all again. The gradebook may sit inside the submissions folder: it is no submission."""
+    subs = tmp_path / "submissions"
+    out = subs / "grades"
+    subs.mkdir()
+    (subs / "notes.txt").write_text("not a notebook")
+    (subs / "empty.ipynb").write_text("")
+    assert "2 submissions, 0 already graded in" in grade_here(built, subs, out)
+    assert "2 submissions, 2 already graded in" in grade_here(built, subs, out)
+    assert "2 submissions, 0 already graded in" in grade_here(built, subs, out, force=True)
+    assert len(read_grades(out)) == 2
+
+
+def test_a_timeout_is_graded_again_only_under_a_longer_limit(lab, tmp_path):
+    book = Gradebook.open(tmp_path, lab)
+    book.record({"submission": "loops.ipynb", "source": "x", "sha256": "s", "autograder": "a", "status": "timeout",
+                 "total": None, "possible": lab.points, "scores": {}, "public": {}, "message": "too slow",
+                 "seconds": 10.0, "timeout": 10.0, "engine": "local"})
+    assert book.is_current("loops.ipynb", "s", "a", timeout=10.0)
+    assert book.is_current("loops.ipynb", "s", "a", timeout=5.0)
+    assert not book.is_current("loops.ipynb", "s", "a", timeout=20.0)
+    assert not book.is_current("loops.ipynb", "changed", "a", timeout=10.0)
+    assert not book.is_current("loops.ipynb", "s", "rebuilt", timeout=10.0)
+    book.close()
+
+
+# ---------------------------------------------------------------- interrupted runs
+
+def start_grading(subs, out, ta_dir, tmp, timeout):
+    # SIGINT back to its default: a shell may start this test run with it ignored.
+    return subprocess.Popen([sys.executable, "-m", "rnncourse.course.cli", "grade", "1", str(subs), "--out",
+                             str(out), "--jobs", "2", "--timeout", str(timeout)], cwd=ta_dir,
+                            env=dict(os.environ, TMPDIR=str(tmp)), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+@pytest.fixture
+def endless(tmp_path):
+    """Submissions: an endless loop and a text file (graded at once as invalid)."""
+    subs, tmp = tmp_path / "submissions", tmp_path / "tmp"
+    subs.mkdir()
+    tmp.mkdir()
+    (subs / "loops.ipynb").write_text(notebook("while True:\n    pass"))
+    (subs / "notes.txt").write_text("not a notebook")
+    return subs, tmp_path / "grades", tmp
+
+
+def test_ctrl_c_stops_every_process_and_the_same_command_finishes(built, ta_dir, endless):
+    subs, out, tmp = endless
+    run = start_grading(subs, out, ta_dir, tmp, timeout=300)
+    try:
+        wait_until(lambda: any("ipykernel" in " ".join(p.cmdline()) for p in processes_marked(out)), 90,
+                   "the kernel of loops.ipynb to start")
+        run.send_signal(signal.SIGINT)
+        _, stderr = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    assert run.returncode == 130 and "run the same command again" in stderr
+    wait_until(lambda: not processes_marked(out), 10, "the kernel to be stopped")
+    assert list(tmp.iterdir()) == []
+    assert [r["submission"] for r in read_grades(out)] == ["notes.txt"]
+
+    result = rnncourse("grade", "1", str(subs), "--out", str(out), "--timeout", "3", cwd=ta_dir)
+    assert "2 submissions, 1 already graded" in result.stdout and "1 to grade" in result.stdout
+    statuses = {r["submission"]: r["status"] for r in read_grades(out)}
+    assert statuses == {"loops.ipynb": "timeout", "notes.txt": "invalid"}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="grading processes die with the batch on Linux only")
+def test_sigkill_of_the_command_takes_its_grading_processes_along(built, ta_dir, endless):
+    subs, out, tmp = endless
+    run = start_grading(subs, out, ta_dir, tmp, timeout=300)
+    try:
+        wait_until(lambda: any("ipykernel" in " ".join(p.cmdline()) for p in processes_marked(out)), 90,
+                   "the kernel of loops.ipynb to start")
+    finally:
+        run.kill()
+        run.communicate()
+    wait_until(lambda: not processes_marked(out), 15, "the kernel to stop after its grader was killed")
+    assert [p.name.split("-")[0] for p in (out / "results").iterdir()] == ["notes.txt"]
+
+
+# ---------------------------------------------------------------- errors, Gradescope, Docker
+
+def run_cli(monkeypatch, capsys, cwd, *args):
+    monkeypatch.chdir(cwd)
+    code = cli.main(list(args))
+    return code, capsys.readouterr().err
+
+
+def test_clear_errors(built, ta_dir, tmp_path, monkeypatch, capsys):
+    subs = tmp_path / "submissions"
+    subs.mkdir()
+    (subs / ".DS_Store").write_text("hidden files are not submissions")
+    code, err = run_cli(monkeypatch, capsys, ta_dir, "grade", "99", str(subs))
+    assert code == 1 and "Unknown lab '99'" in err and LAB in err
+    code, err = run_cli(monkeypatch, capsys, ta_dir, "grade", "1", str(subs))
+    assert code == 1 and "no submissions found" in err
+    code, err = run_cli(monkeypatch, capsys, ta_dir, "grade", "1", str(tmp_path / "missing"))
+    assert code == 1 and "no such file or folder" in err
+
+    (subs / "a.ipynb").write_text("{}")
+    other = next(l for l in find_labs(built.root) if l.name != LAB)
+    Gradebook.open(tmp_path / "other", other).close()
+    code, err = run_cli(monkeypatch, capsys, ta_dir, "grade", "1", str(subs), "--out", str(tmp_path / "other"))
+    assert code == 1 and f"holds the grades of lab {other.name}, not {LAB}" in err
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "thesis.tex").write_text("")
+    code, err = run_cli(monkeypatch, capsys, ta_dir, "grade", "1", str(subs), "--out", str(tmp_path / "busy"))
+    assert code == 1 and "not a gradebook folder" in err
+    assert not (ta_dir / f"grades-{LAB}").exists()
+
+
+def test_gradescope_zip_holds_what_gradescope_runs(built, lab):
+    """The build's autograder.zip: Gradescope's entry points, an environment that installs the course
+    package and Otter 7.0.0, the config of this lab, and each question's tests with hidden ones."""
+    with zipfile.ZipFile(built.autograder_zip(LAB)) as zf:
+        names = set(zf.namelist())
+        assert {"run_autograder", "run_otter.py", "setup.sh", "environment.yml", "otter_config.json"} <= names
+        env = yaml.safe_load(zf.read("environment.yml"))
+        pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+        assert read_course_settings(built.root)["package_source"] in pip
+        assert any(re.fullmatch(r"otter-grader(\[[\w,]+\])?==7\.0\.0", p) for p in pip), pip
+        assert json.loads(zf.read("otter_config.json"))["assignment_name"] == LAB
+        for q in lab.autograded:
+            assert f"tests/{q.name}.py" in names
+        assert "hidden=True" in "".join(zf.read(n).decode() for n in names if n.startswith("tests/"))
+
+
+def test_otter_grade_csv_is_read_into_outcomes(tmp_path):
+    """final_grades.csv as `otter grade` writes it: a points row, then one row per file."""
+    path = tmp_path / "final_grades.csv"
+    path.write_text(
+        "file,forward,forward_step,third_input,total_points_earned,percent_correct,grading_status\n"
+        "points-per-question,2.0,2.0,1.0,5.0,1,--\n"
+        "s00000.ipynb,2.0,2.0,0.0,4.0,0.8,Completed\n"
+        "s00001.ipynb,0,0,0,0,0,Executing 's00001.ipynb' in docker container timed out in 60 seconds\n"
+        "s00002.ipynb,0,0,0,0,0,Executing 's00002.ipynb' in docker container failed! Exit code: 1\n")
+    outcomes = read_final_grades(path, ["forward", "forward_step", "third_input"])
+    assert outcomes["s00000.ipynb"] == {"status": "graded", "total": 4.0, "public": {},
+                                        "scores": {"forward": 2.0, "forward_step": 2.0, "third_input": 0.0}}
+    assert outcomes["s00001.ipynb"]["status"] == "timeout"
+    assert outcomes["s00002.ipynb"]["status"] == "error" and "Exit code: 1" in outcomes["s00002.ipynb"]["message"]
+
+
+@pytest.mark.skipif(not docker_available()[0], reason="Docker is not usable here (`docker info` fails)")
+def test_docker_grades_into_the_same_gradebook(built, demo_run, tmp_path):
+    _, local = demo_run
+    subs = built.root / "dist" / "demo" / LAB / "submissions"
+    result = rnncourse("grade", "1", str(subs), "--out", str(tmp_path / "docker"), "--docker", cwd=built.root)
+    assert result.returncode == 0, result.stderr
+    drop = ("message",)
+    assert [{k: v for k, v in r.items() if k not in drop} for r in read_grades(tmp_path / "docker")] == \
+        [{k: v for k, v in r.items() if k not in drop} for r in read_grades(local)]
