@@ -1,0 +1,17 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "euler_step"
+points = 2
+
+@test_case(points=None, hidden=False)
+def test_euler_step_basics(euler_step):
+    import torch
+    x = torch.tensor([[1.0, -2.0, 0.5]])
+    nothing = (torch.zeros(3, 3), torch.zeros(3, 1), torch.zeros(1, 1))
+    w, w_in, u = nothing
+    step = euler_step(x, u, w, w_in, 4.0)
+    assert isinstance(step, torch.Tensor) and step.shape == (1, 3), 'euler_step should return a tensor shaped like x, (B, N)'
+    assert torch.allclose(step, 0.75 * x), 'with w = 0, w_in = 0 and no noise, x_t should be (1 - 1/4) x_{t-1} for tau = 4'
+

@@ -1,0 +1,14 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "readout_gradient"
+points = 1
+
+@test_case(points=None, hidden=False)
+def test_dL_dwout_basics(dL_dwout, r_small, o_small, z_small):
+    import torch
+    grad = dL_dwout(r_small, o_small, z_small)
+    assert isinstance(grad, torch.Tensor) and grad.shape == (r_small.shape[1],), 'dL_dwout should return a tensor of shape (N,)'
+    assert torch.allclose(dL_dwout(r_small, o_small, o_small.clone()), torch.zeros_like(grad)), 'when the outputs equal the targets the gradient is zero'
+
