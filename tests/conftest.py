@@ -24,6 +24,16 @@ TESTS = Path(__file__).resolve().parent
 LABS = select_labs(REPO, os.environ.get("RNNCOURSE_LABS", "").split())
 
 
+@pytest.fixture(scope="module")
+def one_thread():
+    """Small tensors: one torch thread is faster, and far faster when other processes share the cores."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @dataclass
 class BuiltCourse:
     root: Path

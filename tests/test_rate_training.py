@@ -18,13 +18,7 @@ from test_rate_model import spikernn_trial_loss
 SHORT_GO_NOGO = dict(T=30, stim_on=5, stim_dur=5)   # the same task, shorter, for quick loops
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small tensors: one thread is faster, and far faster when other processes share the cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 # ---------------------------------------------------------------- losses
