@@ -22,7 +22,9 @@ import pytest
 import yaml
 
 from rnncourse.course import cli
-from rnncourse.course.grade import MARKER_ENV, docker_available, grade, read_final_grades
+from rnncourse.course.docker import docker_available, read_final_grades
+from rnncourse.course.grade import grade
+from rnncourse.course.processes import MARKER_ENV
 from rnncourse.course.gradebook import Gradebook
 from rnncourse.course.labs import find_labs, read_course_settings, select_labs
 
@@ -44,16 +46,27 @@ def tree(folder):
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def processes_marked(out):
-    """Processes started for grading into `out` (the kernels carry its path in their environment)."""
+def processes_marked(out, tmp=None):
+    """Processes started for grading into `out`: those whose environment carries its path (what the
+    notebooks start), and, given the TMPDIR `tmp` of the command, every fork of it (the grading
+    processes and their kernels, which keep the environment the command started with)."""
     found = []
     for p in psutil.process_iter():
         try:
-            if p.environ().get(MARKER_ENV) == str(out.resolve()):
+            env = p.environ()
+            if env.get(MARKER_ENV) == str(out.resolve()) or (tmp and env.get("TMPDIR") == str(tmp)):
                 found.append(p)
         except (psutil.Error, OSError):
             pass
-    return found
+    return [p for p in found if p.pid != os.getpid()]
+
+
+def is_kernel(p):
+    """A Jupyter kernel: started by Jupyter (ipykernel on its command line) or forked warm (named so)."""
+    try:
+        return p.name() == "ipykernel" or "ipykernel" in " ".join(p.cmdline())
+    except psutil.Error:
+        return False
 
 
 def wait_until(condition, seconds, what):
@@ -241,7 +254,7 @@ def test_grading_writes_nothing_beside_the_submissions_and_leaves_nothing_runnin
     assert list(bad_run["tmp"].iterdir()) == []
     assert sorted(p.name for p in bad_run["out"].iterdir()) == \
         ["feedback", "gradebook.json", "grades.csv", "results", "totals.png"]
-    assert processes_marked(bad_run["out"]) == []
+    assert processes_marked(bad_run["out"], bad_run["tmp"]) == []
 
 
 def test_rerun_grades_only_what_is_missing_or_changed(bad_run, tmp_path, ta_dir):
@@ -323,14 +336,14 @@ def test_ctrl_c_stops_every_process_and_the_same_command_finishes(built, ta_dir,
     subs, out, tmp = endless
     run = start_grading(subs, out, ta_dir, tmp, timeout=300)
     try:
-        wait_until(lambda: any("ipykernel" in " ".join(p.cmdline()) for p in processes_marked(out)), 90,
+        wait_until(lambda: any(is_kernel(p) for p in processes_marked(out, tmp)), 90,
                    "the kernel of loops.ipynb to start")
         run.send_signal(signal.SIGINT)
         _, stderr = run.communicate(timeout=60)
     finally:
         run.kill()
     assert run.returncode == 130 and "run the same command again" in stderr
-    wait_until(lambda: not processes_marked(out), 10, "the kernel to be stopped")
+    wait_until(lambda: not processes_marked(out, tmp), 10, "the kernel to be stopped")
     assert list(tmp.iterdir()) == []
     assert [r["submission"] for r in read_grades(out)] == ["notes.txt"]
 
@@ -345,12 +358,12 @@ def test_sigkill_of_the_command_takes_its_grading_processes_along(built, ta_dir,
     subs, out, tmp = endless
     run = start_grading(subs, out, ta_dir, tmp, timeout=300)
     try:
-        wait_until(lambda: any("ipykernel" in " ".join(p.cmdline()) for p in processes_marked(out)), 90,
+        wait_until(lambda: any(is_kernel(p) for p in processes_marked(out, tmp)), 90,
                    "the kernel of loops.ipynb to start")
     finally:
         run.kill()
         run.communicate()
-    wait_until(lambda: not processes_marked(out), 15, "the kernel to stop after its grader was killed")
+    wait_until(lambda: not processes_marked(out, tmp), 15, "the kernel to stop after its grader was killed")
     assert [p.name.split("-")[0] for p in (out / "results").iterdir()] == ["notes.txt"]
 
 

@@ -4,7 +4,9 @@
     leaks     find solution lines and hidden tests in student-facing files
     build     `rnncourse build`: Otter Assign each lab into dist/, refresh labs/
     student   the first cell of every student notebook: install what is missing, start the grader
-    grade     `rnncourse grade`: submissions graded by Otter in parallel forked processes, or in Docker
+    grade     `rnncourse grade`: the command; its stages are submissions (find, check, prepare),
+              processes (forked grading), warm_kernel (kernels forked with their imports done)
+              and docker (`otter grade` in containers)
     gradebook the gradebook folder: a result per submission, grades.csv, feedback, summary, histogram
     demo      `rnncourse demo`: made-up submissions of each lab, graded
     cli       the `rnncourse` command
