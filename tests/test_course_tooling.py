@@ -170,3 +170,33 @@ def test_full_build_removes_student_files_of_a_deleted_lab(course):
     build(course, log=lambda *_: None)
     assert sorted(p.name for p in (course / "labs").iterdir()) == [f"{LAB}.ipynb"]
     assert sorted(p.name for p in (course / "rnncourse" / "lab_tests").iterdir()) == [LAB]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("package_source: x\npackage_sorce: y\n", ["unknown setting 'package_sorce'", "did you mean 'package_source'"]),
+    ("extra_packages: {sklearn: scikit-learn}\n", ["missing 'package_source'", "pin a tag"]),
+    ("package_source: x\nextra_packages: [scikit-learn]\n", ["extra_packages should map module names"]),
+    ("otter_version: '7.0.0'\npackage_source: x\n", ["unknown setting 'otter_version'"]),
+])
+def test_bad_course_settings_are_named(course, text, expected):
+    """solutions/course.yml: a misspelled, missing or mistyped setting names the key and the fix."""
+    (course / "solutions" / "course.yml").write_text(text)
+    result = rnncourse("build", cwd=course)
+    assert result.returncode == 1
+    for words in expected:
+        assert words in result.stderr, result.stderr
+
+
+def test_first_cell_installs_the_course_package_the_pinned_otter_and_extras(course):
+    """The student's first cell installs what course.yml names, and the Otter release that built the lab."""
+    from importlib.metadata import version
+
+    from rnncourse.course.settings import CourseSettings
+    from rnncourse.course.student import setup_cell_source
+
+    (course / "solutions" / "course.yml").write_text("package_source: 'rnncourse @ git+https://x/y.git@v1'\n"
+                                                     "extra_packages: {sklearn: scikit-learn}\n")
+    cell = setup_cell_source(LAB, CourseSettings.read(course))
+    assert f"'otter': 'otter-grader[grading]=={version('otter-grader')}'" in cell
+    assert "'rnncourse': 'rnncourse @ git+https://x/y.git@v1'" in cell and "'sklearn': 'scikit-learn'" in cell
+    assert cell.rstrip().endswith(f"grader = rnncourse.start_lab('{LAB}')")

@@ -26,7 +26,8 @@ from rnncourse.course.docker import docker_available, read_final_grades
 from rnncourse.course.grade import grade
 from rnncourse.course.processes import MARKER_ENV
 from rnncourse.course.gradebook import Gradebook
-from rnncourse.course.labs import find_labs, read_course_settings, select_labs
+from rnncourse.course.labs import find_labs, select_labs
+from rnncourse.course.settings import CourseSettings
 
 LAB = "01-forward"
 
@@ -406,7 +407,7 @@ def test_gradescope_zip_holds_what_gradescope_runs(built, lab):
         assert {"run_autograder", "run_otter.py", "setup.sh", "environment.yml", "otter_config.json"} <= names
         env = yaml.safe_load(zf.read("environment.yml"))
         pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
-        assert read_course_settings(built.root)["package_source"] in pip
+        assert CourseSettings.read(built.root).package_source in pip
         assert any(re.fullmatch(r"otter-grader(\[[\w,]+\])?==7\.0\.0", p) for p in pip), pip
         assert json.loads(zf.read("otter_config.json"))["assignment_name"] == LAB
         for q in lab.autograded:

@@ -14,7 +14,7 @@ if [ ! -x .venv/bin/python ]; then
     echo "setup: creating .venv with $("$PYTHON" --version)"
     "$PYTHON" -m venv .venv
 fi
-echo "setup: installing packages (requirements-dev.txt: torch 2.13.0 CPU, otter-grader 7.0.0, ...)"
+echo "setup: installing packages (requirements-dev.txt)"
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
 

@@ -19,8 +19,9 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from .labs import CONFIG_MARK, Lab, read_course_settings, select_labs
+from .labs import CONFIG_MARK, Lab, select_labs
 from .leaks import find_leaks
+from .settings import CourseSettings
 from .student import setup_cell_source
 
 PUBLIC_TESTS = Path("rnncourse") / "lab_tests"
@@ -48,7 +49,7 @@ def prepare_master(lab, settings, folder):
     config_index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "raw" and CONFIG_MARK.match(c.source))
     config = dict(lab.config)
     # The autograder zip installs the course package (Gradescope); the student's first cell does the same.
-    config.setdefault("requirements", [settings["package_source"]])
+    config.setdefault("requirements", [settings.package_source])
     nb.cells[config_index].source = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False)
     setup = nbformat.v4.new_code_cell(setup_cell_source(lab.name, settings))
     nb.cells.insert(config_index + 1, setup)
@@ -161,7 +162,7 @@ def _write_atomic(path, text):
 def build(root, wanted=(), log=print):
     """Build the labs in `wanted` (all when empty). Returns the labs; raises BuildError or LabError."""
     root = Path(root)
-    settings = read_course_settings(root)
+    settings = CourseSettings.read(root)
     labs = select_labs(root, wanted)
     built, failures = [], []
     with tempfile.TemporaryDirectory(prefix="rnncourse-build-") as scratch:

@@ -8,6 +8,7 @@ from .demo import demo
 from .grade import DEFAULT_TIMEOUT, GradeError, grade
 from .gradebook import GradebookError
 from .labs import LabError, find_course_root, select_labs
+from .settings import SettingsError
 
 
 def cmd_build(args):
@@ -80,7 +81,7 @@ def main(argv=None):
     args = parser().parse_args(argv)
     try:
         args.run(args)
-    except (LabError, BuildError, GradeError, GradebookError) as e:
+    except (LabError, SettingsError, BuildError, GradeError, GradebookError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -5,7 +5,6 @@ solutions/NN-name.ipynb. A lab is addressed by number ("1", "01") or name ("01-f
 Everything here reads notebooks; nothing runs them.
 """
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,12 +12,12 @@ from pathlib import Path
 import nbformat
 import yaml
 
-COURSE_FILE = Path("solutions") / "course.yml"
+from .settings import COURSE_FILE, did_you_mean
+
 MASTER_NAME = re.compile(r"^(\d{2})-[a-z0-9-]+$")
 BOUNDARY = re.compile(r"^\s*#\s*(BEGIN|END)\s+(QUESTION|SOLUTION|TESTS|PROMPT)\b", re.I)
 CONFIG_MARK = re.compile(r"^\s*#\s*ASSIGNMENT\s+CONFIG\b", re.I)
 QUESTION_KEYS = {"name", "points", "manual", "check_cell", "export", "all_or_nothing"}
-COURSE_KEYS = {"package_source", "otter_version", "extra_packages"}
 
 
 class LabError(Exception):
@@ -61,25 +60,6 @@ def find_course_root(start=None):
                    f"(a folder with {COURSE_FILE}).")
 
 
-def read_course_settings(root):
-    """solutions/course.yml as a dict; unknown keys are an error naming the closest known one."""
-    path = Path(root) / COURSE_FILE
-    settings = yaml.safe_load(path.read_text()) or {}
-    for key in settings:
-        if key not in COURSE_KEYS:
-            raise LabError(f"{path}: unknown setting {key!r}{_did_you_mean(key, COURSE_KEYS)}. "
-                           f"Known settings: {', '.join(sorted(COURSE_KEYS))}.")
-    if "package_source" not in settings:
-        raise LabError(f"{path}: missing 'package_source' (what students pip install, e.g. "
-                       "'rnncourse @ git+https://github.com/ORG/rnncourse.git').")
-    return settings
-
-
-def _did_you_mean(key, known):
-    close = difflib.get_close_matches(str(key), sorted(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _otter_config_keys():
     """Valid ASSIGNMENT CONFIG keys, read from Otter itself so they follow its version."""
     import fica
@@ -110,12 +90,12 @@ def check_config(config, where):
     top, nested = _otter_config_keys()
     for key, value in config.items():
         if key not in top:
-            raise LabError(f"{where}: unknown ASSIGNMENT CONFIG key {key!r}{_did_you_mean(key, top)}.")
+            raise LabError(f"{where}: unknown ASSIGNMENT CONFIG key {key!r}{did_you_mean(key, top)}.")
         if key in nested and isinstance(value, dict):
             for sub in value:
                 if sub not in nested[key]:
                     raise LabError(f"{where}: unknown key {key}.{sub}"
-                                   f"{_did_you_mean(sub, nested[key])}; Otter would ignore it silently.")
+                                   f"{did_you_mean(sub, nested[key])}; Otter would ignore it silently.")
 
 
 def read_lab(master):
@@ -171,7 +151,7 @@ def _read_questions(lab, cells):
                 spec = _cell_yaml("\n".join(cell.source.splitlines()[1:]), where)
                 for key in spec:
                     if key not in QUESTION_KEYS:
-                        raise LabError(f"{where}: unknown question key {key!r}{_did_you_mean(key, QUESTION_KEYS)}.")
+                        raise LabError(f"{where}: unknown question key {key!r}{did_you_mean(key, QUESTION_KEYS)}.")
                 name = spec.get("name")
                 if not name:
                     raise LabError(f"{where}: the question has no name; add 'name: ...' under BEGIN QUESTION.")

@@ -18,7 +18,7 @@ HIDDEN_FIRST_LINE = re.compile(r"^\s*#.*\bhidden\b", re.I)
 TEST_NAME = re.compile(r"^def\s+(\w+)\s*\(", re.M)
 
 
-def secrets(master_path):
+def master_secrets(master_path):
     """(solution snippets, hidden test function names) of a master notebook."""
     nb = nbformat.read(master_path, as_version=4)
     snippets, hidden = set(), set()
@@ -55,8 +55,8 @@ def _solution_snippets(source):
 
 
 def find_leaks(master_path, texts):
-    """Leaks of master_path's secrets in `texts` ({where: text}); a list of readable findings."""
-    snippets, hidden = secrets(master_path)
+    """Leaks of the secrets of master_path in `texts` ({where: text}); a list of readable findings."""
+    snippets, hidden = master_secrets(master_path)
     findings = []
     for where, text in texts.items():
         for snippet in sorted(snippets):

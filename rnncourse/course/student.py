@@ -10,6 +10,8 @@ folder with the autograder's own, hidden tests included.
 from importlib import resources
 from pathlib import Path
 
+from .settings import otter_requirement
+
 SETUP_CELL = '''\
 # Run this cell first. It installs what this lab needs (if missing) and starts the autograder.
 import importlib.util, subprocess, sys
@@ -23,11 +25,9 @@ grader = rnncourse.start_lab({lab!r})'''
 
 
 def setup_cell_source(lab_name, settings):
-    """The first cell of lab `lab_name`, given the course settings (solutions/course.yml)."""
-    needs = {"otter": f"otter-grader[grading]=={settings.get('otter_version', '7.0.0')}",
-             "torchviz": "torchviz",
-             "rnncourse": settings["package_source"]}
-    needs.update(settings.get("extra_packages") or {})
+    """The first cell of lab `lab_name`, given the CourseSettings (solutions/course.yml)."""
+    needs = {"otter": otter_requirement(), "torchviz": "torchviz", "rnncourse": settings.package_source,
+             **settings.extra_packages}
     return SETUP_CELL.format(needs=needs, lab=lab_name)
 
 

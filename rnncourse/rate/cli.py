@@ -23,8 +23,10 @@ import torch
 
 from rnncourse.device import pick_device
 from rnncourse.rate.evaluation import EVAL_TRIALS, evaluate, make_generators
+from rnncourse.rate.losses import LOSS_FUNCTIONS
 from rnncourse.rate.matfile import load_mat, mat_path, save_mat
-from rnncourse.rate.model import RateRNN
+from rnncourse.rate.model import RateRNN, check_taus
+from rnncourse.rate.recurrence import ACTIVATIONS
 from rnncourse.rate.tasks import TASKS, get_task
 from rnncourse.rate.training import DEFAULT_BATCH_SIZE, train
 
@@ -82,9 +84,9 @@ def build_parser():
                        help="initial connection probability (default 0.2)")
     spike.add_argument("--som_N", type=int, default=0, help="number of SOM inhibitory units (default 0)")
     spike.add_argument("--task", type=str.lower, choices=sorted(TASKS), help="the task (required to train)")
-    spike.add_argument("--act", type=str.lower, default="sigmoid", choices=("sigmoid", "clipped_relu", "softplus"),
+    spike.add_argument("--act", type=str.lower, default="sigmoid", choices=ACTIVATIONS,
                        help="activation function (default sigmoid)")
-    spike.add_argument("--loss_fn", type=str.lower, choices=("l1", "l2"),
+    spike.add_argument("--loss_fn", type=str.lower, choices=LOSS_FUNCTIONS,
                        help="loss (train: default l2; eval: default the one the model was trained with)")
     spike.add_argument("--apply_dale", type=str2bool, default=True, help="apply Dale's principle (default True)")
     spike.add_argument("--decay_taus", type=float, nargs="+",
@@ -114,10 +116,11 @@ def _check_combination(parser, args):
     elif args.model is None and (args.output_dir is None or None in (args.task, args.N, args.decay_taus)):
         parser.error("--mode eval needs --model PATH, or --output_dir with the training flags (--task, --N, "
                      "--decay_taus, ...) to evaluate the newest model they wrote")
-    if args.decay_taus is not None and (len(args.decay_taus) not in (1, 2) or min(args.decay_taus) <= 0):
-        parser.error(f"--decay_taus takes one positive number (fixed tau) or two (MIN MAX), got {args.decay_taus}")
-    if args.decay_taus is not None and len(args.decay_taus) == 2 and args.decay_taus[0] > args.decay_taus[1]:
-        parser.error(f"--decay_taus MIN MAX: MIN {args.decay_taus[0]} exceeds MAX {args.decay_taus[1]}")
+    if args.decay_taus is not None:
+        try:
+            check_taus(args.decay_taus, "--decay_taus")
+        except ValueError as error:
+            parser.error(str(error))
     if args.som_N < 0:
         parser.error(f"--som_N must be 0 or more, got {args.som_N}")
 
@@ -144,7 +147,7 @@ def _newest_model(args):
 
 
 def run_train(args, device):
-    loss_fn = args.loss_fn or "l2"
+    loss_fn = args.loss_fn or LOSS_FUNCTIONS[0]
     task = get_task(args.task)
     generators = make_generators(args.seed, device)
     model = RateRNN(args.N, task.n_inputs, P_inh=args.P_inh, P_rec=args.P_rec, som_N=args.som_N, gain=args.gain,

@@ -8,6 +8,9 @@ the network is trained one step early and z[:, T-1] is never used (as in spikeRN
     'l1': sum_i |o[i] - z[i]|
 """
 
+#: The per-trial losses, by spikeRNN's names (--loss_fn); the first is its default.
+LOSS_FUNCTIONS = ("l2", "l1")
+
 
 def trial_losses(o, z, loss_fn="l2"):
     """o (B, T-1) outputs, z (B, T) targets -> (B,) one loss per trial ('l2' or 'l1')."""
@@ -16,4 +19,5 @@ def trial_losses(o, z, loss_fn="l2"):
         return error.square().sum(1).sqrt()
     if loss_fn == "l1":
         return error.abs().sum(1)
-    raise ValueError(f"Unknown loss_fn {loss_fn!r}: use 'l2' (spikeRNN's default) or 'l1'.")
+    raise ValueError(f"Unknown loss_fn {loss_fn!r}: use one of {', '.join(map(repr, LOSS_FUNCTIONS))} "
+                     f"({LOSS_FUNCTIONS[0]!r} is spikeRNN's default).")

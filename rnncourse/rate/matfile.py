@@ -29,7 +29,6 @@ import numpy as np
 import scipy.io
 import torch
 
-from rnncourse.device import pick_device
 from rnncourse.rate.model import RateRNN
 from rnncourse.rate.tasks import get_task
 
@@ -228,24 +227,14 @@ def load_mat(path, device="cpu", task=None):
     if task.n_inputs != n_inputs:
         raise ValueError(f"{path}: the network has {n_inputs} input(s) but task {task.name!r} gives {task.n_inputs}.")
 
-    model = RateRNN(N, n_inputs, P_inh=0.0, som_N=0, apply_dale=apply_dale,
-                    taus=tuple(data["taus"].ravel().tolist()), activation=_text(data["activation"]), device="cpu")
-    inh = torch.as_tensor(data["inh"].ravel() == 1)
-    with torch.no_grad():
-        model.w.copy_(torch.as_tensor(w))
-        model.w_in.copy_(torch.as_tensor(data["w_in"].astype(np.float32)))
-        model.w_out.copy_(torch.as_tensor(data["w_out"].astype(np.float32)))
-        model.b_out.fill_(float(data["b_out"].item()))
-        model.taus_gaus.copy_(torch.as_tensor(data["taus_gaus"].astype(np.float32)))
-        model.inh.copy_(inh)
-        model.m.copy_(torch.as_tensor(data["m"].astype(np.float32)))
-        model.som_m.copy_(torch.as_tensor(data["som_m"].astype(np.float32)))
-    model.som_N = int(data["som_N"].item())
-    model.P_inh = float(data["P_inh"].item()) if "P_inh" in data else float(inh.float().mean())
-    for name in ("P_rec", "gain"):
-        if name in data:
-            setattr(model, name, float(data[name].item()))
+    inh = data["inh"].ravel() == 1
+    optional = {name: float(data[name].item()) for name in ("P_rec", "gain") if name in data}
     if "w_dist" in data:
-        model.w_dist = _text(data["w_dist"])
+        optional["w_dist"] = _text(data["w_dist"])
+    model = RateRNN.from_arrays(
+        w=w, w_in=data["w_in"], w_out=data["w_out"], b_out=data["b_out"].item(), taus_gaus=data["taus_gaus"],
+        inh=inh, m=data["m"], som_m=data["som_m"], taus=tuple(data["taus"].ravel().tolist()),
+        activation=_text(data["activation"]), apply_dale=apply_dale, som_N=int(data["som_N"].item()),
+        P_inh=float(data["P_inh"].item()) if "P_inh" in data else float(inh.mean()), **optional, device=device)
     loss_fn = _text(data["loss_fn"]) if "loss_fn" in data else "l2"
-    return SavedModel(model=model.to(pick_device(device)), task=task, loss_fn=loss_fn, fields=data, path=path)
+    return SavedModel(model=model, task=task, loss_fn=loss_fn, fields=data, path=path)

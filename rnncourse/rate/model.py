@@ -26,9 +26,8 @@ import torch
 from torch import nn
 
 from rnncourse.device import pick_device
-from rnncourse.rate.recurrence import LeakyRecurrence
+from rnncourse.rate.recurrence import ACTIVATIONS, LeakyRecurrence, unknown_activation
 
-ACTIVATIONS = ("sigmoid", "clipped_relu", "softplus")
 WEIGHT_DISTRIBUTIONS = ("gaus", "gamma")
 
 #: Standard deviations of the initial state x[0] and of the noise added to x at every step.
@@ -73,12 +72,17 @@ def _check_settings(N, n_inputs, P_inh, P_rec, som_N, w_dist, taus, activation):
     if w_dist not in WEIGHT_DISTRIBUTIONS:
         raise ValueError(f"w_dist={w_dist!r}: use 'gaus' or 'gamma'.")
     if activation not in ACTIVATIONS:
-        raise ValueError(f"activation={activation!r}: use 'sigmoid', 'clipped_relu' or 'softplus'.")
+        raise unknown_activation(activation)
+    check_taus(taus)
+
+
+def check_taus(taus, name="taus"):
+    """Raise a ValueError unless `taus` is one positive time constant or (tau_min, tau_max), in steps."""
     if len(taus) not in (1, 2) or min(taus) <= 0:
-        raise ValueError(f"taus={tuple(taus)!r}: give one positive time constant (fixed) or two, "
-                         "(tau_min, tau_max), in steps of 5 ms, e.g. (4, 20).")
+        raise ValueError(f"{name} takes one positive number (a fixed time constant) or two (MIN MAX: "
+                         f"tau_min, tau_max), in steps of 5 ms, e.g. 4 20; got {list(taus)}")
     if len(taus) == 2 and taus[0] > taus[1]:
-        raise ValueError(f"taus={tuple(taus)!r}: tau_min must not exceed tau_max.")
+        raise ValueError(f"{name} MIN MAX: MIN {taus[0]} exceeds MAX {taus[1]} (tau_min must not exceed tau_max)")
 
 
 class RateRNN(nn.Module):
@@ -103,45 +107,73 @@ class RateRNN(nn.Module):
                  apply_dale=True, taus=(4.0, 20.0), activation="sigmoid", DeltaT=1.0,
                  seed=None, generator=None, device="cpu"):
         super().__init__()
-        taus = tuple(float(t) for t in (taus if isinstance(taus, (tuple, list)) else (taus,)))
-        _check_settings(N, n_inputs, P_inh, P_rec, som_N, w_dist, taus, activation)
+        self._configure(N, n_inputs, P_inh, P_rec, som_N, w_dist, gain, apply_dale, taus, activation, DeltaT)
         if generator is None and seed is not None:
             generator = torch.Generator().manual_seed(seed)
-        g = generator
+        self._install(**self._draw(generator), device=device)
+
+    @classmethod
+    def from_arrays(cls, *, w, w_in, w_out, b_out, taus_gaus, inh, m, som_m, taus, activation, apply_dale,
+                    som_N, P_inh, P_rec=0.2, gain=1.5, w_dist="gaus", DeltaT=1.0, device="cpu"):
+        """A network with the given parameters and masks (tensors or arrays, spikeRNN's shapes), as
+        a saved model is rebuilt: nothing is drawn at random."""
+        model = cls.__new__(cls)
+        nn.Module.__init__(model)
+        def as_float(a):    # a copy in row-major order (scipy reads .mat arrays column-major)
+            return torch.as_tensor(a, dtype=torch.float32).clone(memory_format=torch.contiguous_format)
+
+        w_in = as_float(w_in)
+        model._configure(w_in.shape[0], w_in.shape[1], P_inh, P_rec, som_N, w_dist, gain, apply_dale, taus,
+                         activation, DeltaT)
+        model._install(w=as_float(w), w_in=w_in, w_out=as_float(w_out).reshape(1, -1),
+                       b_out=float(b_out), taus_gaus=as_float(taus_gaus).reshape(-1, 1),
+                       inh=torch.as_tensor(inh).reshape(-1).bool(), m=as_float(m), som_m=as_float(som_m),
+                       device=device)
+        return model
+
+    def _configure(self, N, n_inputs, P_inh, P_rec, som_N, w_dist, gain, apply_dale, taus, activation, DeltaT):
+        taus = tuple(float(t) for t in (taus if isinstance(taus, (tuple, list)) else (taus,)))
+        _check_settings(N, n_inputs, P_inh, P_rec, som_N, w_dist, taus, activation)
         self.N, self.n_inputs = N, n_inputs
         self.P_inh, self.P_rec, self.som_N, self.w_dist, self.gain = P_inh, P_rec, som_N, w_dist, gain
         self.apply_dale, self.taus, self.activation, self.DeltaT = bool(apply_dale), taus, activation, DeltaT
 
+    def _draw(self, g):
+        """spikeRNN's initial parameters and masks, drawn from the CPU generator `g` (global when None)."""
+        N, n_inputs, P_rec = self.N, self.n_inputs, self.P_rec
         # Same order as spikeRNN: input and output weights first, then units, then w.
         w_in = torch.randn(N, n_inputs, generator=g)
         w_out = torch.randn(1, N, generator=g) / 100
-        inh = torch.rand(N, generator=g) < P_inh if self.apply_dale else torch.zeros(N, dtype=torch.bool)
+        inh = torch.rand(N, generator=g) < self.P_inh if self.apply_dale else torch.zeros(N, dtype=torch.bool)
         inh_index = torch.nonzero(inh).flatten()
-        if som_N > len(inh_index):
-            raise ValueError(f"som_N={som_N} but only {len(inh_index)} of the {N} units came out "
+        if self.som_N > len(inh_index):
+            raise ValueError(f"som_N={self.som_N} but only {len(inh_index)} of the {N} units came out "
                              "inhibitory: lower som_N or raise P_inh (or N).")
         connected = torch.rand(N, N, generator=g) < P_rec
         w = torch.zeros(N, N)
         count = int(connected.sum())
-        if w_dist == "gaus":
-            w[connected] = torch.randn(count, generator=g) * (gain / math.sqrt(N * P_rec))
+        if self.w_dist == "gaus":
+            w[connected] = torch.randn(count, generator=g) * (self.gain / math.sqrt(N * P_rec))
         else:   # Gamma(2, theta) is theta times the sum of two unit exponentials, -log(U1) - log(U2)
             uniforms = 1 - torch.rand(2, count, generator=g)   # in (0, 1]
             w[connected] = -torch.log(uniforms.prod(0)) * 0.003
         if self.apply_dale:
             w = w.abs()
         som_m = torch.ones(N, N)
-        som_m[inh_index[:som_N].unsqueeze(1), inh_index.unsqueeze(0)] = 0
+        som_m[inh_index[:self.som_N].unsqueeze(1), inh_index.unsqueeze(0)] = 0
         taus_gaus = torch.randn(N, 1, generator=g)
+        return dict(w=w, w_in=w_in, w_out=w_out, b_out=0.0, taus_gaus=taus_gaus, inh=inh,
+                    m=torch.diag(1.0 - 2.0 * inh.float()), som_m=som_m)
 
+    def _install(self, *, w, w_in, w_out, b_out, taus_gaus, inh, m, som_m, device):
         self.w = nn.Parameter(w)
         self.w_out = nn.Parameter(w_out)
-        self.b_out = nn.Parameter(torch.zeros(()))
+        self.b_out = nn.Parameter(torch.tensor(float(b_out)))
         # Trained only with two taus; with one it is kept (and saved) as spikeRNN does, unused.
-        self.taus_gaus = nn.Parameter(taus_gaus, requires_grad=len(taus) == 2)
+        self.taus_gaus = nn.Parameter(taus_gaus, requires_grad=len(self.taus) == 2)
         self.register_buffer("w_in", w_in)
         self.register_buffer("inh", inh)
-        self.register_buffer("m", torch.diag(1.0 - 2.0 * inh.float()))
+        self.register_buffer("m", m)
         self.register_buffer("som_m", som_m)
         self.to(pick_device(device))
 

@@ -24,6 +24,13 @@ import torch
 
 #: Ceiling of the clipped activations, as in spikeRNN (tf.clip_by_value(..., 0, 20)).
 RATE_CEILING = 20.0
+#: The activation functions phi, by spikeRNN's names (--act).
+ACTIVATIONS = ("sigmoid", "clipped_relu", "softplus")
+
+
+def unknown_activation(activation):
+    """The error for an activation name that is not one of ACTIVATIONS."""
+    return ValueError(f"activation={activation!r}: use one of {', '.join(map(repr, ACTIVATIONS))}.")
 
 
 def activate(x, activation, out=None):
@@ -37,7 +44,7 @@ def activate(x, activation, out=None):
         return torch.clamp(x, 0.0, RATE_CEILING, out=out)
     if activation == "softplus":
         return torch.clamp(torch.nn.functional.softplus(x), max=RATE_CEILING, out=out)
-    raise ValueError(f"Unknown activation {activation!r}: use 'sigmoid', 'clipped_relu' or 'softplus'.")
+    raise unknown_activation(activation)
 
 
 def activation_slope(x, r, activation):
@@ -49,7 +56,7 @@ def activation_slope(x, r, activation):
         return ((x > 0) & (x < RATE_CEILING)).to(x.dtype)
     if activation == "softplus":
         return torch.sigmoid(x) * (r < RATE_CEILING).to(x.dtype)
-    raise ValueError(f"Unknown activation {activation!r}: use 'sigmoid', 'clipped_relu' or 'softplus'.")
+    raise unknown_activation(activation)
 
 
 class LeakyRecurrence(torch.autograd.Function):
