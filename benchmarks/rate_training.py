@@ -70,6 +70,7 @@ def literal_port_rate(n_trials, device):
     """Trials per second of spikeRNN's loop ported literally: batch 1, per-step autograd, W_eff
     rebuilt at every step as construct_tf does, TF1 Adam at 0.01."""
     import torch
+
     from rnncourse.rate import RateRNN, TFAdam, get_task, trainable_parameters
     task = get_task("go-nogo")
     model = RateRNN(200, 1, seed=0, device=device)
@@ -130,6 +131,7 @@ def main():
     if len(available) > args.cores:   # before torch starts its thread pool, which sizes itself from it
         os.sched_setaffinity(0, available[: args.cores])
     import torch
+
     from rnncourse.device import mps_available
     torch.set_num_threads(args.threads)
     devices = args.devices or ["cpu"] + (["cuda"] if torch.cuda.is_available() else []) \

@@ -227,9 +227,9 @@ class RnnBinaryAdder:
 
     def getParamGrads(self, X, T):
         """The gradient of every parameter element, as a list in the order of get_params_iter."""
-        recIn, S, Z, Y = self.forward(X)
+        recIn, S, _, Y = self.forward(X)
         gWout, gBout, gWrec, gBrec, gWin, gBin, gS0 = self.backward(X, Y, recIn, S, T)
-        return [g for g in itertools.chain(*(np.nditer(g) for g in (gS0, gWin, gBin, gWrec, gBrec, gWout, gBout)))]
+        return list(itertools.chain(*(np.nditer(g) for g in (gS0, gWin, gBin, gWrec, gBrec, gWout, gBout))))
 
     def cost(self, Y, T):
         return self.classifier.cost(Y, T)

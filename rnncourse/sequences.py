@@ -24,14 +24,14 @@ def pad_sequences(sequences, total_length=None, device=None):
     lengths = []
     for i, seq in enumerate(sequences):
         if seq.dim() != 2 or seq.shape[0] < 1:
-            raise ValueError(f"sequences[{i}] has shape {tuple(seq.shape)}: each sequence must be (T_i, I) with T_i >= 1 "
-                             "(reshape a sequence of numbers to (T_i, 1)).")
+            raise ValueError(f"sequences[{i}] has shape {tuple(seq.shape)}: each sequence must be (T_i, I) "
+                             "with T_i >= 1 (reshape a sequence of numbers to (T_i, 1)).")
         if seq.shape[1] != sequences[0].shape[1]:
             raise ValueError(f"sequences[{i}] has {seq.shape[1]} features per step, sequences[0] has "
                              f"{sequences[0].shape[1]}: every sequence needs the same I.")
         lengths.append(seq.shape[0])
     T = max(lengths) if total_length is None else total_length
-    if T < max(lengths):
+    if max(lengths) > T:
         raise ValueError(f"total_length={T} is shorter than the longest sequence ({max(lengths)} steps): "
                          "leave it out or make it larger.")
     device = sequences[0].device if device is None else device

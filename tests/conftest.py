@@ -1,27 +1,57 @@
-"""Shared fixtures: the course built once per test run, and grading through Otter.
+"""Shared fixtures: the course built once, and the grading contract's submissions graded once.
 
-The build runs on a copy of solutions/ in a temporary course root, so the checkout's labs/ is
-never touched and can be compared with what the build makes now.
+Both are cached by content under pytest's cache folder (.pytest_cache/d/rnncourse), so a second
+run regrades and rebuilds only what changed, and CI, starting clean, does everything:
+
+    build/<lab>-<key>/     one lab built by `rnncourse build` in a course root of its own; the key
+                           hashes the master, course.yml, the course tooling and Otter's version
+    runs/<key>/            a notebook executed as a student would (simulated Colab, or Jupyter
+                           with grader.submit()); the key hashes the notebook, the package and
+                           the Colab stand-in
+    grades/<package>/<lab> the gradebook of `rnncourse grade` over the lab's contract
+                           submissions; it regrades a submission whose file or autograder changed,
+                           and the folder changes with the package's code
+
+Collection reads only file names. RNNCOURSE_LABS="02 bigram" narrows the lab tests to some labs.
 """
 
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
+from nbclient import NotebookClient
 
-from rnncourse.course.build import build
-from rnncourse.course.labs import select_labs
+from rnncourse.course.answers import stub_answer, test_parameters, with_answer
+from rnncourse.course.labs import lab_names
 
 REPO = Path(__file__).resolve().parents[1]
-TESTS = Path(__file__).resolve().parent
-# RNNCOURSE_LABS="02 bigram" narrows the contract tests to some labs while writing them.
-LABS = select_labs(REPO, os.environ.get("RNNCOURSE_LABS", "").split())
+TESTS = REPO / "tests"
+LAB_NAMES = lab_names(REPO, os.environ.get("RNNCOURSE_LABS", "").split())
+PARALLEL = 2                    # the CI machine's cores
+GRADING_TIMEOUT = 600           # seconds per submission; the longest lab runs in well under a minute
+
+
+def pytest_generate_tests(metafunc):
+    """A test that takes `lab` runs once for every lab in solutions/ (a new lab is tested for free)."""
+    if "lab" in metafunc.fixturenames:
+        metafunc.parametrize("lab", LAB_NAMES)
+
+
+def pytest_collection_modifyitems(items):
+    """A test that needs the built course (and with it Otter builds, gradings, notebook runs) is slow."""
+    for item in items:
+        if {"built", "contract"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +63,43 @@ def one_thread():
     yield
     torch.set_num_threads(before)
 
+
+# ---------------------------------------------------------------- cache keys
+
+def digest(*parts):
+    """sha256 of bytes, str and paths (their contents), in order, as hex."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.read_bytes() if isinstance(part, Path) else part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little") + data)
+    return h.hexdigest()
+
+
+def sources(folder, pattern="*.py"):
+    return sorted(p for p in folder.rglob(pattern) if "__pycache__" not in p.parts)
+
+
+def build_key(lab):
+    """What a lab's build depends on: its master, course.yml, the course tooling, Otter's release."""
+    return digest(REPO / "solutions" / f"{lab}.ipynb", REPO / "solutions" / "course.yml",
+                  *sources(REPO / "rnncourse" / "course"), version("otter-grader"))[:20]
+
+
+def package_key():
+    """What running and grading a notebook depends on besides the notebook: the whole package
+    (tests of every lab import it) and Otter's release."""
+    package = [p for p in sources(REPO / "rnncourse") if "lab_tests" not in p.parts]
+    return digest(*package, version("otter-grader"))[:20]
+
+
+@pytest.fixture(scope="session")
+def cache_dir(request, tmp_path_factory):
+    """pytest's cache folder for this project (a temporary one under -p no:cacheprovider)."""
+    cache = getattr(request.config, "cache", None)
+    return Path(cache.mkdir("rnncourse")) if cache else tmp_path_factory.mktemp("rnncourse-cache")
+
+
+# ---------------------------------------------------------------- the course, built
 
 @dataclass
 class BuiltCourse:
@@ -49,45 +116,193 @@ class BuiltCourse:
     def student_notebook(self, lab):
         return self.root / "labs" / f"{lab}.ipynb"
 
+    def tests_file(self, lab, question):
+        """The question's Otter test file, hidden tests included."""
+        return self.root / "dist" / lab / "autograder" / "tests" / f"{question}.py"
+
+
+def build_cached(cache, lab):
+    """A course root under `cache` in which `lab` is built (built now unless its key is cached)."""
+    from rnncourse.course.build import build
+
+    root = cache / "build" / f"{lab}-{build_key(lab)}"
+    if not (root / "built").is_file():
+        for stale in (cache / "build").glob(f"{lab}-*"):
+            shutil.rmtree(stale)
+        (root / "solutions").mkdir(parents=True)
+        for name in (f"{lab}.ipynb", "course.yml"):
+            shutil.copy(REPO / "solutions" / name, root / "solutions" / name)
+        build(root, [lab], log=lambda *_: None)
+        (root / "built").write_text("")
+    return root
+
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """Every lab in solutions/, built once for the whole run."""
+def built(cache_dir, tmp_path_factory):
+    """Every selected lab built (two at a time when not cached), gathered in a temporary course root
+    that tests may write into; solutions/ holds every master."""
+    from rnncourse.course.labs import select_labs
+
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        roots = dict(zip(LAB_NAMES, pool.map(lambda lab: build_cached(cache_dir, lab), LAB_NAMES)))
     root = tmp_path_factory.mktemp("course")
-    shutil.copytree(REPO / "solutions", root / "solutions")
-    build(root, [lab.name for lab in LABS], log=lambda *_: None)
-    return BuiltCourse(root, {lab.name: lab for lab in LABS})
+    shutil.copytree(REPO / "solutions", root / "solutions", ignore=shutil.ignore_patterns("*.png"))
+    for lab, built_root in roots.items():
+        shutil.copytree(built_root / "dist" / lab, root / "dist" / lab)
+        (root / "labs").mkdir(exist_ok=True)
+        shutil.copy(built_root / "labs" / f"{lab}.ipynb", root / "labs")
+        shutil.copytree(built_root / "rnncourse" / "lab_tests" / lab, root / "rnncourse" / "lab_tests" / lab)
+    return BuiltCourse(root, {lab.name: lab for lab in select_labs(root, LAB_NAMES)})
 
 
-def grade_many(jobs, workdir):
-    """Grade [(notebook, zip)] with Otter; a list of {question: (score, possible)} or {"error": ...}."""
-    jobs_file, results_file = Path(workdir) / "jobs.json", Path(workdir) / "results.json"
-    jobs_file.write_text(json.dumps([[str(nb), str(z)] for nb, z in jobs]))
-    subprocess.run([sys.executable, str(TESTS / "grade_worker.py"), str(jobs_file), str(results_file)],
-                   check=True, cwd=workdir)
-    return json.loads(results_file.read_text())
+# ---------------------------------------------------------------- the grading contract, graded
+
+COLAB = TESTS / "colab"         # a stand-in for google.colab, so that Otter takes its Colab path
+RUN_TIMEOUT = 300               # seconds per cell when a notebook is run as a student runs it
 
 
-def answer_cell_index(nb, question):
-    """(answer cell, last cell of the question): the code cell just before `grader.check(question)`
-    and that check cell, or, for a question with hidden tests only, the cell Otter tags with it."""
-    for i, cell in enumerate(nb.cells):
-        if question in cell.metadata.get("otter", {}).get("tests", []):
-            return i, i
-        if cell.cell_type == "code" and cell.source.strip() == f'grader.check("{question}")':
-            return max(j for j in range(i) if nb.cells[j].cell_type == "code"), i
-    raise LookupError(f"no answer cell for question {question!r}")
+def load_answers(kind, lab):
+    """{question: [{"why": ..., "code": ...}, ...]} from tests/<kind>/<lab>.yml ({} if missing)."""
+    path = TESTS / kind / f"{lab}.yml"
+    return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
 
 
-def with_answer(notebook, question, code, out):
-    """Copy `notebook` to `out` with the answer to `question` replaced by `code`.
+@dataclass
+class LabContract:
+    """One lab's contract submissions, graded, and its notebooks as students run them."""
+    lab: object                 # labs.Lab
+    results: dict               # submission file name -> gradebook result (gradebook.py)
+    mutants: dict               # question -> wrong answers [{why, code}]
+    alternatives: dict          # question -> correct variants [{why, code}]
+    runs: dict = field(default_factory=dict)    # "colab-solved", "colab-blank", "handin" -> executed notebook
 
-    The copy stops after that question: a wrong answer is judged on its own question only, and
-    a lab's later (possibly long) training cells need not run again for every fixture.
+    def scores(self, submission):
+        """{question: points} of a graded submission; fails the test if it was not graded."""
+        result = self.results.get(submission)
+        assert result is not None, f"{self.lab.name}/{submission} was not graded"
+        assert result["status"] == "graded", f"{self.lab.name}/{submission}: {result['status']}: {result['message']}"
+        return result["scores"]
+
+
+@pytest.fixture(scope="session")
+def colab_kernel(tmp_path_factory):
+    """A kernelspec whose shell is google.colab._shell.Shell, so Otter takes its Colab path for real."""
+    spec_root = tmp_path_factory.mktemp("jupyter")
+    spec = spec_root / "kernels" / "fake-colab"
+    spec.mkdir(parents=True)
+    spec.joinpath("kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                 "--IPKernelApp.kernel_class=colab_kernel.ColabKernel"],
+        "display_name": "Python 3 (Colab simulated)", "language": "python",
+        "env": {"PYTHONPATH": str(COLAB)},
+    }))
+    os.environ["JUPYTER_PATH"] = str(spec_root)
+    return "fake-colab"
+
+
+def run_notebook(notebook, folder, kernel, name=None):
+    """Execute a copy of `notebook`, alone in the empty `folder` (as `name`), top to bottom, errors
+    kept in the outputs; returns the executed notebook."""
+    folder.mkdir(parents=True)
+    copy = folder / (name or notebook.name)
+    shutil.copy(notebook, copy)
+    nb = nbformat.read(copy, as_version=4)
+    NotebookClient(nb, kernel_name=kernel, timeout=RUN_TIMEOUT, allow_errors=True,
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    return nb
+
+
+def run_cached(cache, scratch, kind, lab, notebook, kernel):
+    """The notebook run as a student runs it, from the cache when nothing it depends on changed.
+
+    kind "colab-solved", "colab-blank": run under the simulated Colab kernel. "handin": run in
+    plain Jupyter, where its last cell, grader.submit(), writes the zip a student hands in (kept as
+    handin.zip beside the executed notebook). Returns the cache folder.
     """
-    nb = nbformat.read(notebook, as_version=4)
-    answer, last = answer_cell_index(nb, question)
-    nb.cells[answer].source = code
-    nb.cells = nb.cells[:last + 1]
-    nbformat.write(nb, out)
-    return out
+    key = digest(notebook, kind, package_key(), *sources(COLAB))[:20]
+    stored = cache / "runs" / f"{lab}-{kind}-{key}"
+    if not (stored / "executed.ipynb").is_file():
+        for stale in (cache / "runs").glob(f"{lab}-{kind}-*"):
+            shutil.rmtree(stale)
+        folder = scratch / f"{lab}-{kind}"
+        nb = run_notebook(notebook, folder, kernel, name=f"{lab}.ipynb")
+        stored.mkdir(parents=True)
+        for handed_in in folder.glob(f"{lab}_*.zip"):
+            shutil.copy(handed_in, stored / "handin.zip")
+        nbformat.write(nb, stored / "executed.ipynb")
+    return stored
+
+
+def contract_submissions(built, lab, runs, folder):
+    """Write the lab's contract submissions into `folder`; returns (mutants, alternatives)."""
+    name = lab.name
+    solved = nbformat.read(built.solved_notebook(name), as_version=4)
+    blank = nbformat.read(built.student_notebook(name), as_version=4)
+    folder.mkdir(parents=True)
+    shutil.copy(built.solved_notebook(name), folder / "solution.ipynb")
+    shutil.copy(built.student_notebook(name), folder / "blank.ipynb")
+    if (runs["handin"] / "handin.zip").is_file():
+        shutil.copy(runs["handin"] / "handin.zip", folder / "handin.zip")
+    mutants, alternatives = load_answers("mutants", name), load_answers("alternatives", name)
+    for question in lab.autograded:
+        q = question.name
+        stub = stub_answer(solved, blank, q, test_parameters(built.tests_file(name, q)))
+        nbformat.write(with_answer(solved, q, stub), folder / f"stub-{q}.ipynb")
+        for kind, answers in (("mutant", mutants), ("alternative", alternatives)):
+            for k, answer in enumerate(answers.get(q, [])):
+                nbformat.write(with_answer(solved, q, answer["code"]), folder / f"{kind}-{q}-{k}.ipynb")
+    return mutants, alternatives
+
+
+GRADE_ALL = """import json, sys
+from rnncourse.course.grade import grade
+root, batches, jobs, timeout = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+for lab, folder, out in batches:
+    grade(root, lab, [folder], out=out, jobs=jobs, timeout=timeout)
+"""
+
+
+def read_gradebook(out, keep):
+    """{submission: result} from a gradebook folder; results of submissions not in `keep` are dropped."""
+    results = {}
+    for path in sorted((out / "results").glob("*.json")) if (out / "results").is_dir() else []:
+        result = json.loads(path.read_text())
+        if result["submission"] in keep:
+            results[result["submission"]] = result
+        else:
+            path.unlink()
+    return results
+
+
+@pytest.fixture(scope="session")
+def contract(built, cache_dir, colab_kernel, tmp_path_factory):
+    """{lab: LabContract}: every lab's notebooks run as students run them (two at a time), then
+    every contract submission graded in one `rnncourse grade` process, both cached by content."""
+    scratch = tmp_path_factory.mktemp("contract")
+    kinds = {"colab-solved": (built.solved_notebook, colab_kernel),
+             "colab-blank": (built.student_notebook, colab_kernel),
+             "handin": (built.solved_notebook, "python3")}
+    work = [(lab, kind) for lab in built.labs for kind in kinds]
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        stored = pool.map(lambda job: run_cached(cache_dir, scratch, job[1], job[0], kinds[job[1]][0](job[0]),
+                                                 kinds[job[1]][1]), work)
+        runs = {}
+        for (lab, kind), folder in zip(work, stored):
+            runs.setdefault(lab, {})[kind] = folder
+
+    grades = cache_dir / "grades" / package_key()
+    for stale in (cache_dir / "grades").glob("*"):
+        if stale != grades:
+            shutil.rmtree(stale)
+    contracts, batches = {}, []
+    for name, lab in built.labs.items():
+        folder = scratch / "submissions" / name
+        mutants, alternatives = contract_submissions(built, lab, runs[name], folder)
+        executed = {kind: nbformat.read(runs[name][kind] / "executed.ipynb", as_version=4) for kind in kinds}
+        contracts[name] = LabContract(lab, {}, mutants, alternatives, executed)
+        batches.append((name, str(folder), str(grades / name)))
+    subprocess.run([sys.executable, "-c", GRADE_ALL, str(built.root), json.dumps(batches), str(PARALLEL),
+                    str(GRADING_TIMEOUT)], check=True, cwd=built.root)
+    for name, folder, out in batches:
+        contracts[name].results = read_gradebook(Path(out), {p.name for p in Path(folder).iterdir()})
+    return contracts

@@ -1,5 +1,6 @@
 """Bigram models of lab 02: one-hot sequences, sequence probabilities, and the RNN that computes a bigram."""
 
+import itertools
 import math
 
 import numpy as np
@@ -29,7 +30,7 @@ def one_hot_rows(indices, size):
 def product_loop(indices, table):
     """prod_t T[w_{t-1}, w_t] as an explicit loop."""
     p = 1.0
-    for prev, cur in zip(indices[:-1], indices[1:]):
+    for prev, cur in itertools.pairwise(indices):
         p *= float(table[prev][cur])
     return p
 

@@ -7,14 +7,15 @@ the message can be checked to name the lab, the cell or key, and the fix.
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
 
-from conftest import REPO
-from rnncourse.course.build import BuildError, build
+from rnncourse.course.build import BuildError, build, remove_orphans
 from rnncourse.course.labs import LabError, find_labs, select_labs
 
+REPO = Path(__file__).resolve().parents[1]
 LAB = "01-forward"
 
 
@@ -100,7 +101,8 @@ def test_boundary_cell_that_is_not_raw(course):
     """Otter silently ignores boundary cells that are not raw; we say which cell and to make it Raw."""
     cells_holder = {}
     edit_master(course, lambda cells: cells_holder.setdefault("i", make_markdown(cells)))
-    with pytest.raises(LabError, match=rf"lab {LAB}, cell {cells_holder['i']}: .*markdown cell.*Change that cell's type to Raw"):
+    cell = cells_holder["i"]
+    with pytest.raises(LabError, match=rf"lab {LAB}, cell {cell}: .*markdown cell.*Change that cell's type to Raw"):
         find_labs(course)
 
 
@@ -131,6 +133,7 @@ def test_misspelled_question_key(course):
         find_labs(course)
 
 
+@pytest.mark.slow
 def test_failing_solution_fails_the_build_and_leaves_labs_alone(course):
     """Otter's exit code decides; the summary names lab, question and test; labs/ is untouched."""
     (course / "labs").mkdir()
@@ -144,11 +147,13 @@ def test_failing_solution_fails_the_build_and_leaves_labs_alone(course):
     with pytest.raises(BuildError) as error:
         build(course, log=lambda *_: None)
     message = str(error.value)
-    assert f"{LAB}: question 'forward', test test_forward_values failed: AssertionError: o2 has the wrong values" in message
+    assert (f"{LAB}: question 'forward', test test_forward_values failed: "
+            "AssertionError: o2 has the wrong values") in message
     assert (course / "labs" / f"{LAB}.ipynb").read_bytes() == before
     assert not (course / "dist").exists()
 
 
+@pytest.mark.slow
 def test_cli_build_prints_the_summary(course):
     """The instructor's one command: builds, refreshes labs/ and prints labs, questions and points."""
     result = rnncourse("build", cwd=course)
@@ -162,14 +167,29 @@ def test_cli_build_prints_the_summary(course):
         sorted(f"{q.name}.py" for q in lab.autograded)
 
 
-def test_full_build_removes_student_files_of_a_deleted_lab(course):
-    """A lab removed from solutions/ leaves no student notebook or public tests behind."""
-    for stale in [course / "labs" / "07-gone.ipynb", course / "rnncourse" / "lab_tests" / "07-gone" / "q.py"]:
-        stale.parent.mkdir(parents=True, exist_ok=True)
-        stale.write_text("{}")
-    build(course, log=lambda *_: None)
-    assert sorted(p.name for p in (course / "labs").iterdir()) == [f"{LAB}.ipynb"]
-    assert sorted(p.name for p in (course / "rnncourse" / "lab_tests").iterdir()) == [LAB]
+def write_student_files(root, lab):
+    paths = [root / "labs" / f"{lab}.ipynb", root / "rnncourse" / "lab_tests" / lab / "q.py"]
+    for path in paths:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}")
+    return paths
+
+
+def test_orphan_removal_keeps_the_labs_it_is_given(tmp_path):
+    """Student files of labs without a master go; those of the labs named stay."""
+    kept, gone = write_student_files(tmp_path, LAB), write_student_files(tmp_path, "07-gone")
+    remove_orphans(tmp_path, {LAB})
+    assert all(p.is_file() for p in kept) and not any(p.exists() for p in gone)
+    assert not (tmp_path / "rnncourse" / "lab_tests" / "07-gone").exists()
+
+
+def test_full_build_removes_student_files_of_a_deleted_lab(tmp_path):
+    """A full build of a course whose only master was deleted leaves no student notebook or public tests."""
+    (tmp_path / "solutions").mkdir()
+    shutil.copy(REPO / "solutions" / "course.yml", tmp_path / "solutions")
+    gone = write_student_files(tmp_path, "07-gone")
+    assert build(tmp_path, log=lambda *_: None) == []
+    assert not any(p.exists() for p in gone)
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -12,7 +12,8 @@ def flat_series(seed, total_series_length):
     return np.random.default_rng(seed).choice(2, total_series_length, p=[0.5, 0.5])
 
 
-@pytest.mark.parametrize("total_series_length, echo_step, batch_size", [(60, 3, 5), (36, 3, 3), (12, 0, 4), (50000, 3, 5)])
+@pytest.mark.parametrize("total_series_length, echo_step, batch_size",
+                         [(60, 3, 5), (36, 3, 3), (12, 0, 4), (50000, 3, 5)])
 def test_generate_data_is_the_series_and_its_echo_cut_into_rows(total_series_length, echo_step, batch_size):
     """Row r, column c holds step r * n_columns + c of the series; y repeats x echo_step steps later."""
     seed = 61 + total_series_length
@@ -50,8 +51,10 @@ def test_generate_data_repeats_under_a_seed():
     assert not np.array_equal(x1, x3)
 
 
-@pytest.mark.parametrize("kwargs, words", [({"total_series_length": 52, "batch_size": 5}, "multiple of batch_size"),
-                                           ({"total_series_length": 10, "echo_step": 10, "batch_size": 5}, "echo_step")])
+@pytest.mark.parametrize("kwargs, words", [
+    ({"total_series_length": 52, "batch_size": 5}, "multiple of batch_size"),
+    ({"total_series_length": 10, "echo_step": 10, "batch_size": 5}, "echo_step"),
+])
 def test_generate_data_rejects_sizes_that_do_not_fit(kwargs, words):
     with pytest.raises(ValueError, match=words):
         generateData(0, **kwargs)

@@ -24,9 +24,9 @@ import yaml
 from rnncourse.course import cli
 from rnncourse.course.docker import docker_available, read_final_grades
 from rnncourse.course.grade import grade
-from rnncourse.course.processes import MARKER_ENV
 from rnncourse.course.gradebook import Gradebook
 from rnncourse.course.labs import find_labs, select_labs
+from rnncourse.course.processes import MARKER_ENV
 from rnncourse.course.settings import CourseSettings
 
 LAB = "01-forward"
@@ -90,7 +90,7 @@ def notebook(*sources, lab=LAB, kernel="python3"):
 
 
 @pytest.fixture(scope="module")
-def lab(built):
+def lab01(built):
     (lab,) = select_labs(built.root, [LAB])
     return lab
 
@@ -112,43 +112,43 @@ def demo_run(built):
     return result, built.root / "dist" / "demo" / LAB / "grades"
 
 
-def test_demo_rows_have_the_contract_scores(demo_run, lab):
+def test_demo_rows_have_the_contract_scores(demo_run, lab01):
     """Correct: full marks on every question; partly wrong: loses exactly its blanked question;
     blank: 0 everywhere; broken: invalid. Columns and order as documented."""
     _, grades = demo_run
     rows = {row["submission"]: row for row in read_grades(grades)}
-    questions = [q.name for q in lab.autograded]
+    questions = [q.name for q in lab01.autograded]
     with open(grades / "grades.csv", newline="") as f:
         assert next(csv.reader(f)) == ["submission", "status", "total", "possible", *questions, "message"]
     assert list(rows) == sorted(rows) == ["blank.ipynb", "broken.ipynb", "correct.ipynb", "partly-wrong.ipynb"]
-    blanked = lab.autograded[-1]
+    blanked = lab01.autograded[-1]
     expected = {
-        "correct.ipynb": {q.name: q.points for q in lab.autograded},
-        "partly-wrong.ipynb": {q.name: (0 if q is blanked else q.points) for q in lab.autograded},
-        "blank.ipynb": {q.name: 0 for q in lab.autograded},
+        "correct.ipynb": {q.name: q.points for q in lab01.autograded},
+        "partly-wrong.ipynb": {q.name: (0 if q is blanked else q.points) for q in lab01.autograded},
+        "blank.ipynb": {q.name: 0 for q in lab01.autograded},
     }
     for name, scores in expected.items():
         row = rows[name]
         assert (row["status"], row["message"]) == ("graded", ""), row
         assert {q: float(row[q]) for q in questions} == scores, name
         assert float(row["total"]) == pytest.approx(sum(scores.values()))
-        assert float(row["possible"]) == lab.points
+        assert float(row["possible"]) == lab01.points
     broken = rows["broken.ipynb"]
     assert broken["status"] == "invalid" and "not valid JSON" in broken["message"]
     assert broken["total"] == "" and all(broken[q] == "" for q in questions)
 
 
-def test_demo_prints_gradebook_and_summary_with_the_right_means(demo_run, lab):
+def test_demo_prints_gradebook_and_summary_with_the_right_means(demo_run, lab01):
     """The printed summary counts statuses and averages each question over graded rows."""
     result, grades = demo_run
     graded = [row for row in read_grades(grades) if row["status"] == "graded"]
     assert "graded 3, timeout 0, error 0, invalid 1" in result.stdout
     total_mean = sum(float(r["total"]) for r in graded) / len(graded)
-    assert f"mean total of graded: {total_mean:.2f} / {lab.points:g}" in result.stdout
-    for q in lab.autograded:
+    assert f"mean total of graded: {total_mean:.2f} / {lab01.points:g}" in result.stdout
+    for q in lab01.autograded:
         mean = sum(float(r[q.name]) for r in graded) / len(graded)
         assert re.search(rf"{q.name}\s+mean {mean:.2f} / {q.points:g}", result.stdout), q.name
-    assert re.search(r"correct\.ipynb\s+graded\s+" + f"{lab.points:g}", result.stdout)
+    assert re.search(r"correct\.ipynb\s+graded\s+" + f"{lab01.points:g}", result.stdout)
     assert (grades / "totals.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -166,7 +166,20 @@ def hidden_tests(autograder_zip):
     return {name: lines - public for name, (hidden, lines) in cases.items() if hidden}
 
 
-def test_feedback_shows_scores_and_public_tests_but_no_hidden_test(demo_run, built, lab):
+def hidden_count(autograder_zip, question):
+    with zipfile.ZipFile(autograder_zip) as zf:
+        return zf.read(f"tests/{question}.py").decode().count("hidden=True")
+
+
+def section(feedback, question):
+    """The lines of a feedback file about one question."""
+    lines = feedback.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{question}: "))
+    end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith("    ")), len(lines))
+    return "\n".join(lines[start:end])
+
+
+def test_feedback_shows_scores_and_public_tests_but_no_hidden_test(demo_run, built, lab01):
     _, grades = demo_run
     hidden = hidden_tests(built.autograder_zip(LAB))
     assert hidden, "lab 01 has hidden tests"
@@ -175,10 +188,17 @@ def test_feedback_shows_scores_and_public_tests_but_no_hidden_test(demo_run, bui
         for function, lines in hidden.items():
             assert function not in text, f"{name}: feedback names hidden test {function}"
             assert not [l for l in lines if l in text], f"{name}: feedback quotes hidden test {function}"
-    blanked = lab.autograded[-1]
+    blanked = lab01.autograded[-1]
     wrong = (grades / "feedback" / "partly-wrong.ipynb.txt").read_text()
-    assert f"Score: {lab.points - blanked.points:g} / {lab.points:g}" in wrong
+    assert f"Score: {lab01.points - blanked.points:g} / {lab01.points:g}" in wrong
     assert f"{blanked.name}: 0 / {blanked.points:g}" in wrong and "Test case failed" in wrong
+    # How many hidden tests passed, per question, without saying which.
+    correct = (grades / "feedback" / "correct.ipynb.txt").read_text()
+    for q in lab01.autograded:
+        count = hidden_count(built.autograder_zip(LAB), q.name)
+        assert f"hidden tests: {count} of {count} passed" in section(correct, q.name)
+        if q is blanked:
+            assert f"hidden tests: 0 of {count} passed" in section(wrong, q.name)
     assert "not valid JSON" in (grades / "feedback" / "broken.ipynb.txt").read_text()
 
 
@@ -194,7 +214,7 @@ BAD = {
     "other-lab.ipynb": ("invalid", "notebook of lab 02-bigram, not 01-forward"),
     "no-name.ipynb": ("invalid", "no Otter assignment name"),
     "dies.ipynb": ("error", "kernel died"),
-    "loops.ipynb": ("timeout", "did not finish within 20 s"),
+    "loops.ipynb": ("timeout", "did not finish within 10 s"),
     "wanders.ipynb": ("error", "changed the working directory"),
     "loud.zip": ("graded", ""),
 }
@@ -230,20 +250,20 @@ def bad_run(built, ta_dir, tmp_path_factory):
     write_bad_submissions(subs)
     tmp.mkdir()
     before = {"subs": tree(subs), "cwd": tree(ta_dir)}
-    result = rnncourse("grade", "1", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "20",
+    result = rnncourse("grade", "1", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "10",
                        cwd=ta_dir, env=dict(os.environ, TMPDIR=str(tmp)))
     assert result.returncode == 0, result.stderr
     return {"result": result, "subs": subs, "out": out, "tmp": tmp, "before": before}
 
 
-def test_every_bad_submission_gets_a_row_and_its_reason(bad_run, lab):
+def test_every_bad_submission_gets_a_row_and_its_reason(bad_run, lab01):
     rows = {row["submission"]: row for row in read_grades(bad_run["out"])}
     assert sorted(rows) == sorted(BAD)
     for name, (status, words) in BAD.items():
         assert rows[name]["status"] == status, (name, rows[name])
         assert words in rows[name]["message"], (name, rows[name]["message"])
         assert (bad_run["out"] / "feedback" / f"{name}.txt").is_file()
-    assert [rows["loud.zip"][q.name] for q in lab.autograded] == ["0"] * len(lab.autograded)
+    assert [rows["loud.zip"][q.name] for q in lab01.autograded] == ["0"] * len(lab01.autograded)
     assert "graded 1, timeout 1, error 2, invalid 7" in bad_run["result"].stdout
 
 
@@ -269,7 +289,7 @@ def test_rerun_grades_only_what_is_missing_or_changed(bad_run, tmp_path, ta_dir)
     lost.unlink()
     kept = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (out / "results").glob("*.json")
             if not p.name.startswith("notes.txt")}
-    result = rnncourse("grade", "1", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "20", cwd=ta_dir)
+    result = rnncourse("grade", "1", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "10", cwd=ta_dir)
     assert result.returncode == 0, result.stderr
     assert f"{len(BAD)} submissions, {len(BAD) - 2} already graded in {out}, 2 to grade" in result.stdout
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (out / "results").glob("*.json")
@@ -299,10 +319,10 @@ def test_force_grades_everything_again(built, tmp_path):
     assert len(read_grades(out)) == 2
 
 
-def test_a_timeout_is_graded_again_only_under_a_longer_limit(lab, tmp_path):
-    book = Gradebook.open(tmp_path, lab)
+def test_a_timeout_is_graded_again_only_under_a_longer_limit(lab01, tmp_path):
+    book = Gradebook.open(tmp_path, lab01)
     book.record({"submission": "loops.ipynb", "source": "x", "sha256": "s", "autograder": "a", "status": "timeout",
-                 "total": None, "possible": lab.points, "scores": {}, "public": {}, "message": "too slow",
+                 "total": None, "possible": lab01.points, "scores": {}, "public": {}, "message": "too slow",
                  "seconds": 10.0, "timeout": 10.0, "engine": "local"})
     assert book.is_current("loops.ipynb", "s", "a", timeout=10.0)
     assert book.is_current("loops.ipynb", "s", "a", timeout=5.0)
@@ -399,7 +419,7 @@ def test_clear_errors(built, ta_dir, tmp_path, monkeypatch, capsys):
     assert not (ta_dir / f"grades-{LAB}").exists()
 
 
-def test_gradescope_zip_holds_what_gradescope_runs(built, lab):
+def test_gradescope_zip_holds_what_gradescope_runs(built, lab01):
     """The build's autograder.zip: Gradescope's entry points, an environment that installs the course
     package and Otter 7.0.0, the config of this lab, and each question's tests with hidden ones."""
     with zipfile.ZipFile(built.autograder_zip(LAB)) as zf:
@@ -410,7 +430,7 @@ def test_gradescope_zip_holds_what_gradescope_runs(built, lab):
         assert CourseSettings.read(built.root).package_source in pip
         assert any(re.fullmatch(r"otter-grader(\[[\w,]+\])?==7\.0\.0", p) for p in pip), pip
         assert json.loads(zf.read("otter_config.json"))["assignment_name"] == LAB
-        for q in lab.autograded:
+        for q in lab01.autograded:
             assert f"tests/{q.name}.py" in names
         assert "hidden=True" in "".join(zf.read(n).decode() for n in names if n.startswith("tests/"))
 
@@ -431,8 +451,11 @@ def test_otter_grade_csv_is_read_into_outcomes(tmp_path):
     assert outcomes["s00002.ipynb"]["status"] == "error" and "Exit code: 1" in outcomes["s00002.ipynb"]["message"]
 
 
-@pytest.mark.skipif(not docker_available()[0], reason="Docker is not usable here (`docker info` fails)")
+@pytest.mark.docker
 def test_docker_grades_into_the_same_gradebook(built, demo_run, tmp_path):
+    usable, why = docker_available()
+    if not usable:
+        pytest.skip(f"Docker is not usable here (`docker info`: {why})")
     _, local = demo_run
     subs = built.root / "dist" / "demo" / LAB / "submissions"
     result = rnncourse("grade", "1", str(subs), "--out", str(tmp_path / "docker"), "--docker", cwd=built.root)

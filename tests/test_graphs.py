@@ -76,7 +76,7 @@ def test_h1_feeds_both_o1_and_h2():
 
 def test_build_graph_without_names_still_names_outputs():
     """With names omitted, outputs keep their names and leaves are not given any."""
-    outputs, names = lab_graph()
+    outputs, _ = lab_graph()
     dot = build_graph(outputs)
     labels = {label for label, _ in parse(dot.source)[0].values()}
     assert {"o1", "o2"} <= labels

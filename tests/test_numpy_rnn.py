@@ -11,9 +11,20 @@ import numpy as np
 import pytest
 
 from rnncourse.gradcheck import check_gradient
-from rnncourse.numpy_rnn import (LogisticClassifier, RecurrentStateUnfold, RecurrentStateUpdate, RnnBinaryAdder,
-                                 TanH, TensorLinear, create_dataset, format_sample, from_bits, minibatches,
-                                 rmsprop_nesterov_step, to_bits)
+from rnncourse.numpy_rnn import (
+    LogisticClassifier,
+    RecurrentStateUnfold,
+    RecurrentStateUpdate,
+    RnnBinaryAdder,
+    TanH,
+    TensorLinear,
+    create_dataset,
+    format_sample,
+    from_bits,
+    minibatches,
+    rmsprop_nesterov_step,
+    to_bits,
+)
 
 
 def lsb_first(number, width):
@@ -80,7 +91,8 @@ def test_tensor_linear_forward_and_backward(shape):
     G = rng.normal(size=shape[:-1] + (n_out,))        # dcost/dY for cost = sum(Y * G)
     Y = layer.forward(X)
     flat = X.reshape(-1, n_in)
-    want = np.array([[sum(row[k] * layer.W[k, j] for k in range(n_in)) + layer.b[j] for j in range(n_out)] for row in flat])
+    want = np.array([[sum(row[k] * layer.W[k, j] for k in range(n_in)) + layer.b[j] for j in range(n_out)]
+                     for row in flat])
     np.testing.assert_allclose(Y.reshape(-1, n_out), want, rtol=1e-12)
 
     gX, gW, gB = layer.backward(X, G)
@@ -183,7 +195,7 @@ def test_network_backward_matches_numerical_gradients_per_array():
     X, T = create_dataset(30, 7, rng=21)
     RNN = RnnBinaryAdder(2, 1, 4, 7, rng=22)
     RNN.rnnUnfold.S0[:] = np.random.default_rng(23).normal(size=4)
-    recIn, S, Z, Y = RNN.forward(X)
+    recIn, S, _, Y = RNN.forward(X)
     gWout, gBout, gWrec, gBrec, gWin, gBin, gS0 = RNN.backward(X, Y, recIn, S, T)
 
     def cost():
@@ -196,7 +208,7 @@ def test_network_backward_matches_numerical_gradients_per_array():
 
 
 def test_network_outputs_and_parameter_order():
-    X, T = create_dataset(8, 7, rng=31)
+    X, _ = create_dataset(8, 7, rng=31)
     RNN = RnnBinaryAdder(2, 1, 3, 7, rng=32)
     Y = RNN.getOutput(X)
     assert Y.shape == (8, 7, 1) and np.all((Y > 0) & (Y < 1))

@@ -8,13 +8,12 @@ import numpy as np
 import pytest
 import scipy.io
 import torch
+from test_rate_model import numpy_arrays, numpy_run
 
 from rnncourse.rate.matfile import load_mat, mat_path, save_mat
 from rnncourse.rate.model import RateRNN, draw_noise
 from rnncourse.rate.tasks import get_task
 from rnncourse.rate.training import train
-from test_rate_model import numpy_arrays, numpy_run
-
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -31,7 +30,7 @@ def trained(tmp_path_factory):
 
 def test_saved_fields_have_spikernn_names_shapes_and_types(trained):
     """Every field of reference section 5, with the shape and type scipy.io.loadmat gives back."""
-    model, task, result, path = trained
+    _, _, result, path = trained
     data = scipy.io.loadmat(path)
     N, T = 16, 200
     expected = {

@@ -265,7 +265,7 @@ def test_model_gradients_equal_autograd_through_spikernn_loop(activation, taus):
     ours = torch.autograd.grad(loss, params)
     reference = sum(spikernn_trial_loss(model, u[b], z[b], noise.x0[b], noise.steps[b]) for b in range(2)) / 2
     expected = torch.autograd.grad(reference, params)
-    for got, want, p in zip(ours, expected, params):
+    for got, want in zip(ours, expected):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-9, atol=1e-12)
         assert want.abs().max() > 0
 
@@ -273,8 +273,8 @@ def test_model_gradients_equal_autograd_through_spikernn_loop(activation, taus):
 def test_relu_keeps_the_sparsity_and_signs_under_dale_through_training():
     """Entries of w that start at exactly 0 get zero gradient through relu, so after Adam steps they
     are still 0, and W_eff keeps its signs; without Dale the zeros start to move."""
-    from rnncourse.rate.tasks import get_task
     from rnncourse.rate.optimizer import TFAdam
+    from rnncourse.rate.tasks import get_task
     from rnncourse.rate.training import train_step, trainable_parameters
     task = get_task("go-nogo")
     for dale in (True, False):

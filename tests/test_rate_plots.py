@@ -11,7 +11,6 @@ from rnncourse.rate.model import RateRNN
 from rnncourse.rate.tasks import get_task
 from rnncourse.rate.training import train
 
-
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 

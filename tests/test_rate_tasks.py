@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnncourse.rate.tasks import TASKS, GoNoGo, Mante, Task, Trials, XOR, get_task, register_task
+from rnncourse.rate.tasks import TASKS, XOR, GoNoGo, Mante, Task, Trials, get_task, register_task
 
 
 def draw(task, n=400, seed=0):

@@ -155,6 +155,7 @@ def test_float64_is_kept_and_exact():
     assert hs.dtype == torch.float64 and os.dtype == torch.float64
     eh1, eo1 = hand_step(X1_LAB, [0.0, 0.0], U_LAB, V_LAB, W_LAB)
     eh2, eo2 = hand_step(X2_LAB, eh1, U_LAB, V_LAB, W_LAB)
+    np.testing.assert_allclose(hs.numpy(), np.array([[0.0, 0.0], eh1, eh2]), rtol=0, atol=1e-15)
     np.testing.assert_allclose(os.numpy(), np.array([eo1, eo2]), rtol=0, atol=1e-15)
 
 

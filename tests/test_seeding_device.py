@@ -79,7 +79,8 @@ def test_pick_device_auto_real_machine():
 
 def test_pick_device_auto_prefers_cuda_then_mps_then_cpu(monkeypatch):
     """'auto' takes cuda over mps over cpu, whatever this machine has."""
-    for cuda, mps, expected in [(True, True, "cuda"), (True, False, "cuda"), (False, True, "mps"), (False, False, "cpu")]:
+    cases = [(True, True, "cuda"), (True, False, "cuda"), (False, True, "mps"), (False, False, "cpu")]
+    for cuda, mps, expected in cases:
         monkeypatch.setattr(torch.cuda, "is_available", lambda cuda=cuda: cuda)
         monkeypatch.setattr(device_module, "mps_available", lambda mps=mps: mps)
         assert pick_device("auto") == torch.device(expected)

@@ -13,27 +13,16 @@ They go to dist/demo/<lab>/submissions/ and their grades to dist/demo/<lab>/grad
 
 import nbformat
 
+from .answers import answer_cell, with_answer
 from .grade import autograder_zip_for, grade
 from .gradebook import shown
 from .labs import select_labs
 
 
-def answer_cell(nb, question):
-    """Index of the code cell holding the answer to `question`: the one just before its
-    `grader.check("question")` cell, or, for a question with hidden tests only, the cell Otter tags."""
-    for i, cell in enumerate(nb.cells):
-        if question in cell.metadata.get("otter", {}).get("tests", []):
-            return i
-        if cell.cell_type == "code" and cell.source.strip() == f'grader.check("{question}")':
-            return max(j for j in range(i) if nb.cells[j].cell_type == "code")
-    raise LookupError(f"no answer cell for question {question!r}")
-
-
 def partly_wrong(solved, blank, question):
     """`solved` (a notebook) with the answer to `question` replaced by the blank notebook's cell."""
-    nb = nbformat.from_dict(solved)
-    nb.cells[answer_cell(nb, question)].source = blank.cells[answer_cell(blank, question)].source
-    return nb
+    blank_answer = blank.cells[answer_cell(blank, question)[0]].source
+    return with_answer(solved, question, blank_answer, cut=False)
 
 
 def write_demo_submissions(root, lab, folder):

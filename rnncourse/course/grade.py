@@ -26,7 +26,7 @@ from .submissions import GradeError, GradingJob, Invalid, autograder_digest, fin
 
 DEFAULT_TIMEOUT = 300          # seconds per submission; a lab notebook runs in about a minute
 
-__all__ = ["DEFAULT_TIMEOUT", "GradeError", "grade", "autograder_zip_for"]
+__all__ = ["DEFAULT_TIMEOUT", "GradeError", "autograder_zip_for", "grade"]
 
 
 def autograder_zip_for(root, lab, log=print):

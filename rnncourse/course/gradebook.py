@@ -11,7 +11,8 @@ Layout of a gradebook folder (`rnncourse grade --out DIR`):
 A result is a dict: submission (name), source (path), sha256 (of the file), autograder (a digest of
 the autograder zip's contents), status (graded / timeout / error / invalid), total and possible
 (points; total is None unless graded), scores {question: points}, public {question: Otter's summary
-of the public tests}, message (why it is not graded, or ""), seconds (grading time), timeout (the
+of the public tests}, hidden {question: [hidden cases passed, hidden cases]}, message (why it is not
+graded, or ""), seconds (grading time), timeout (the
 limit it ran under), engine. A submission whose result matches its file and the autograder is not
 graded again (resume), unless it timed out and the new limit is longer.
 """
@@ -91,9 +92,9 @@ class Gradebook:
                                  "gradebook folder. Give --out a new or empty folder.")
         else:
             write_atomic(marker, json.dumps({"lab": lab.name}, indent=1) + "\n")
-        import fcntl     # POSIX only, like the forking grader that writes here
+        import fcntl  # POSIX only, like the forking grader that writes here
 
-        lock = open(marker, "r")
+        lock = open(marker)     # noqa: SIM115 (held open until close(): the lock lasts as long as it does)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -207,10 +208,8 @@ class Gradebook:
 
 
 def feedback_text(result, lab):
-    """What a student may see about their submission: per question the score and the public tests.
-
-    Hidden tests only show in the score; their names and bodies stay out (as on Gradescope).
-    """
+    """What a student may see about their submission: per question the score, the public tests,
+    and how many of the hidden tests passed. The hidden tests' names, code and inputs stay out."""
     lines = [f"Lab {lab.name}, submission {result['submission']}"]
     if result["status"] != "graded":
         lines += [f"Not graded ({result['status']}): {result['message']}",
@@ -221,6 +220,9 @@ def feedback_text(result, lab):
         lines.append(f"{q.name}: {number(result['scores'].get(q.name, 0))} / {q.points:g}")
         public = result["public"].get(q.name, "").strip()
         lines += [f"    {line}" for line in (public.splitlines() or ["(no public tests)"])]
+        if q.name in result.get("hidden", {}):
+            passed, total = result["hidden"][q.name]
+            lines.append(f"    hidden tests: {passed} of {total} passed")
     manual = [q.name for q in lab.questions if q.manual]
     lines.append("")
     if manual:

@@ -182,38 +182,47 @@ def _read_questions(lab, cells):
         raise LabError(f"lab {lab.name}, cell {i}: BEGIN {kind} is never closed; add an END {kind} raw cell.")
 
 
+def lab_names(root, wanted=()):
+    """The names of the labs in root/solutions named in `wanted` (numbers or names; all when empty),
+    in number order, from the file names alone: no notebook is read."""
+    names = []
+    for master in sorted((Path(root) / "solutions").glob("*.ipynb")):
+        if not MASTER_NAME.match(master.stem):
+            raise LabError(f"{master}: master notebooks are named NN-name.ipynb (two digits, a dash, "
+                           "lower-case words), e.g. 01-forward.ipynb.")
+        names.append(master.stem)
+    numbers = {}
+    for name in names:
+        if name[:2] in numbers:
+            raise LabError(f"labs {numbers[name[:2]]} and {name} share the number {name[:2]}.")
+        numbers[name[:2]] = name
+    if not wanted:
+        return names
+    chosen = []
+    for spec in wanted:
+        name = _match(names, str(spec))
+        if name is None:
+            raise LabError(f"Unknown lab {spec!r}. Known labs: {', '.join(names)} (give a number like 1 or a name).")
+        if name not in chosen:
+            chosen.append(name)
+    return chosen
+
+
 def find_labs(root):
     """Every lab in root/solutions, in number order."""
-    labs = [read_lab(p) for p in sorted((Path(root) / "solutions").glob("*.ipynb"))]
-    numbers = {}
-    for lab in labs:
-        if lab.number in numbers:
-            raise LabError(f"labs {numbers[lab.number]} and {lab.name} share the number {lab.number:02d}.")
-        numbers[lab.number] = lab.name
-    return labs
+    return select_labs(root, ())
 
 
 def select_labs(root, wanted):
     """The labs named in `wanted` (numbers or names), or all of them when it is empty."""
-    labs = find_labs(root)
-    if not wanted:
-        return labs
-    chosen = []
-    for spec in wanted:
-        lab = _match(labs, str(spec))
-        if lab is None:
-            known = ", ".join(lab.name for lab in labs)
-            raise LabError(f"Unknown lab {spec!r}. Known labs: {known} (give a number like 1 or a name).")
-        if lab not in chosen:
-            chosen.append(lab)
-    return chosen
+    return [read_lab(Path(root) / "solutions" / f"{name}.ipynb") for name in lab_names(root, wanted)]
 
 
-def _match(labs, spec):
+def _match(names, spec):
     spec = spec.strip().lower().removesuffix(".ipynb")
-    for lab in labs:
-        if spec.isdigit() and int(spec) == lab.number:
-            return lab
-        if spec in (lab.name, lab.name[3:]):
-            return lab
+    for name in names:
+        if spec.isdigit() and int(spec) == int(name[:2]):
+            return name
+        if spec in (name, name[3:]):
+            return name
     return None

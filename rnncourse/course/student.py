@@ -36,14 +36,15 @@ def public_tests_dir(lab_name):
     folder = Path(str(resources.files("rnncourse") / "lab_tests" / lab_name))
     if not folder.is_dir():
         shipped = sorted(p.name for p in folder.parent.iterdir() if p.is_dir()) if folder.parent.is_dir() else []
-        raise FileNotFoundError(f"rnncourse has no tests for lab {lab_name!r} (it has: {', '.join(shipped) or 'none'}). "
-                                "Update the package: pip install -U the course's rnncourse.")
+        raise FileNotFoundError(f"rnncourse has no tests for lab {lab_name!r} (it has: "
+                                f"{', '.join(shipped) or 'none'}). Update the package: pip install -U the "
+                                "course's rnncourse.")
     return folder
 
 
 def in_colab():
     try:
-        return "google.colab" in str(get_ipython())  # noqa: F821 (defined inside IPython)
+        return "google.colab" in str(get_ipython())
     except NameError:
         return False
 

@@ -17,11 +17,35 @@ from rnncourse.rate.losses import trial_losses
 from rnncourse.rate.matfile import SavedModel, load_mat, mat_path, save_mat
 from rnncourse.rate.model import RateRNN, RateRun, StateNoise, draw_noise
 from rnncourse.rate.optimizer import TFAdam
-from rnncourse.rate.tasks import TASKS, GoNoGo, Mante, Task, Trials, XOR, get_task, register_task
+from rnncourse.rate.tasks import TASKS, XOR, GoNoGo, Mante, Task, Trials, get_task, register_task
 from rnncourse.rate.training import DEFAULT_BATCH_SIZE, TrainingResult, train, train_step, trainable_parameters
 
-__all__ = ["RateRNN", "RateRun", "StateNoise", "draw_noise", "Task", "Trials", "GoNoGo", "XOR", "Mante",
-           "TASKS", "get_task", "register_task", "trial_losses", "Evaluation", "evaluate", "criterion_met",
-           "make_generators", "TFAdam", "train", "train_step", "trainable_parameters", "TrainingResult",
+__all__ = [
            "DEFAULT_BATCH_SIZE",
-           "save_mat", "load_mat", "mat_path", "SavedModel"]
+           "TASKS",
+           "XOR",
+           "Evaluation",
+           "GoNoGo",
+           "Mante",
+           "RateRNN",
+           "RateRun",
+           "SavedModel",
+           "StateNoise",
+           "TFAdam",
+           "Task",
+           "TrainingResult",
+           "Trials",
+           "criterion_met",
+           "draw_noise",
+           "evaluate",
+           "get_task",
+           "load_mat",
+           "make_generators",
+           "mat_path",
+           "register_task",
+           "save_mat",
+           "train",
+           "train_step",
+           "trainable_parameters",
+           "trial_losses",
+]

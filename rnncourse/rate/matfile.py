@@ -27,7 +27,6 @@ from pathlib import Path
 
 import numpy as np
 import scipy.io
-import torch
 
 from rnncourse.rate.model import RateRNN
 from rnncourse.rate.tasks import get_task
@@ -212,7 +211,7 @@ def load_mat(path, device="cpu", task=None):
     data = {k: v for k, v in data.items() if not k.startswith("__")}
     _check_fields(path, data)
 
-    N, n_inputs = int(data["N"].item()), data["w_in"].shape[1]
+    n_inputs = data["w_in"].shape[1]
     w = data["w"].astype(np.float32)
     apply_dale = bool(data["apply_dale"].item()) if "apply_dale" in data else not (w < 0).any()
     if task is None:

@@ -29,8 +29,15 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from rnncourse.rate.evaluation import (ACCURACY_THRESHOLD, EVAL_EVERY, EVAL_TRIALS, LOSS_THRESHOLD,
-                                       criterion_met, evaluate, make_generators)
+from rnncourse.rate.evaluation import (
+    ACCURACY_THRESHOLD,
+    EVAL_EVERY,
+    EVAL_TRIALS,
+    LOSS_THRESHOLD,
+    criterion_met,
+    evaluate,
+    make_generators,
+)
 from rnncourse.rate.losses import trial_losses
 from rnncourse.rate.optimizer import TFAdam
 

@@ -1,9 +1,8 @@
 """A Jupyter kernel whose shell looks like Colab's; start it with
 --IPKernelApp.kernel_class=colab_kernel.ColabKernel (with this folder on PYTHONPATH)."""
 
-from ipykernel.ipkernel import IPythonKernel
-
 from google.colab._shell import Shell
+from ipykernel.ipkernel import IPythonKernel
 
 
 class ColabKernel(IPythonKernel):
