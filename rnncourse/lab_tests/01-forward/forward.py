@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "forward"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_forward_shapes(h1, o1, h2, o2):

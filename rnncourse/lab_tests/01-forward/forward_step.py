@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "forward_step"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_forward_step_matches_lab_numbers(forward_step, U, V, W, x1, h0):

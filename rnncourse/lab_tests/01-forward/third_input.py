@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "third_input"
 points = None
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_total_is_a_tensor(input_3, total):

@@ -1,0 +1,88 @@
+"""rnncourse.checks, which the labs' hidden tests use: each check catches what it says, and only that."""
+
+import numpy as np
+import pytest
+import torch
+from torch.autograd import grad as imported_grad
+
+from rnncourse.checks import ShortcutError, by_hand, python_steps, replay, unchanged
+
+
+def test_by_hand_stops_every_route_into_autograd_and_puts_it_back():
+    x = torch.tensor(2.0, requires_grad=True)
+    routes = {
+        "backward": lambda: (x ** 2).backward(),
+        "torch.autograd.grad": lambda: torch.autograd.grad(x ** 2, x),
+        "an alias imported earlier": lambda: imported_grad(x ** 2, x),
+        "torch.func.grad": lambda: torch.func.grad(lambda t: t ** 3)(torch.tensor(2.0)),
+        "torch.autograd.functional.jacobian": lambda: torch.autograd.functional.jacobian(lambda t: t ** 2, x),
+    }
+    for name, route in routes.items():
+        with by_hand(), pytest.raises(ShortcutError, match="by hand"):
+            route()
+    (got,) = torch.autograd.grad(x ** 3, x)           # outside, autograd works again
+    assert got.item() == 12.0
+
+
+def test_by_hand_stops_recurrent_modules_but_not_plain_arithmetic():
+    rnn, cell, lstm = torch.nn.RNN(2, 3), torch.nn.RNNCell(2, 3), torch.nn.LSTM(2, 3)
+    x = torch.randn(4, 1, 2)
+    with by_hand():
+        for module, inputs in [(rnn, x), (cell, x[0]), (lstm, x)]:
+            with pytest.raises(ShortcutError, match="nn\\."):
+                module(inputs)
+        h = torch.tanh(x[0] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0)     # the step by hand is fine
+        assert h.shape == (1, 3)
+    assert rnn(x)[0].shape == (4, 1, 3)
+
+
+def test_unchanged_names_the_argument_changed_in_place():
+    def scale(x, factor, out=None):
+        return x * factor
+
+    def scale_in_place(x, factor):
+        x *= factor
+        return x
+
+    a, b = torch.ones(3), np.ones(3)
+    assert torch.equal(unchanged(scale, a, 2.0), torch.full((3,), 2.0))
+    with pytest.raises(AssertionError, match="changed its argument x in place"):
+        unchanged(scale_in_place, a, 2.0)
+    with pytest.raises(AssertionError, match="argument x"):
+        unchanged(scale_in_place, b, 3.0)
+
+    def pop_last(items):
+        items[-1].zero_()
+    with pytest.raises(AssertionError, match="argument items"):
+        unchanged(pop_last, [torch.ones(2), torch.ones(2)])
+
+
+def test_python_steps_grow_with_a_loop_and_not_without_one():
+    def with_loop(x):
+        total = torch.zeros(())
+        for value in x:
+            total = total + value
+        return total
+
+    def with_comprehension(x):
+        return sum([v * 2 for v in x])
+
+    def vectorised(x):
+        return x.sum()
+
+    for fn, grows in [(with_loop, True), (with_comprehension, True), (vectorised, False)]:
+        short, long = python_steps(fn, torch.ones(5))[1], python_steps(fn, torch.ones(50))[1]
+        assert (long > short) == grows, (fn.__name__, short, long)
+    result, _ = python_steps(vectorised, torch.ones(4))
+    assert result.item() == 4.0
+
+
+def test_replay_runs_the_answer_cell_again_on_other_inputs():
+    env = {"torch": torch, "U": torch.ones(2, 2), "x": torch.ones(2),
+           "In": ["", "import torch", "h = torch.relu(U @ x)\no = 2 * h", "print(o)", "o = 3"]}
+    exec(env["In"][2], env)
+    rerun = replay(env, ["h", "o"], U=-torch.eye(2), x=torch.tensor([1.0, -2.0]))
+    assert torch.equal(rerun["h"], torch.tensor([0.0, 2.0])) and torch.equal(rerun["o"], torch.tensor([0.0, 4.0]))
+    assert torch.equal(env["h"], torch.tensor([2.0, 2.0])), "the notebook's own values are left alone"
+    with pytest.raises(AssertionError, match="no cell computes h, y"):
+        replay(env, ["h", "y"])
