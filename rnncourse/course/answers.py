@@ -50,7 +50,8 @@ def test_parameters(tests_file):
 
 
 def methods_to_write(source):
-    """{class: [method, ...]} of the methods whose body holds a bare `...` in a student's answer cell."""
+    """{class: [method, ...]} of the methods holding a `...` (a line or a value to fill in) in a
+    student's answer cell."""
     found = {}
     for node in ast.parse(source).body:
         if isinstance(node, ast.ClassDef):
@@ -61,8 +62,7 @@ def methods_to_write(source):
 
 
 def _has_ellipsis(function):
-    return any(isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and n.value.value is Ellipsis
-               for n in ast.walk(function))
+    return any(isinstance(n, ast.Constant) and n.value is Ellipsis for n in ast.walk(function))
 
 
 def stub_answer(solved, blank, question, names):

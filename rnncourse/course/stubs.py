@@ -10,14 +10,15 @@ notebook with that question's answer cell wrapped like this (see answers.stub_an
 replace() turns every name the cell bound or changed into its zero twin (zeros_like): a tensor
 into zeros of its shape and dtype, a list into as many zeros, an object into a copy whose arrays
 are zero, a function into one that returns zeros shaped like what the solution would return for
-the same arguments (run on copies, so it changes nothing), a class into one whose methods that
-the student writes (`methods`) do the same. Such a stub passes every check of types and shapes,
+the same arguments (run on copies, so it changes nothing; a generator yields zeros), a class into
+one whose methods that the student writes (`methods`) do the same. Such a stub passes every check of types and shapes,
 even on fresh inputs, and nothing else: it must score 0.
 """
 
 import copy
 import functools
 import math
+import types
 
 _MISSING = object()
 
@@ -56,6 +57,8 @@ def zeros_like(value):
         return type(value)((k, zeros_like(v)) for k, v in value.items())
     if _is_function(value):
         return zero_function(value)
+    if isinstance(value, types.GeneratorType):     # what a generator function yields, as zeros
+        return iter([zeros_like(v) for v in value])
     clone = safe_copy(value)        # an object (a model, a layer): the same object, its arrays zeroed
     if clone is not value:
         _zero_in_place(clone, set())
@@ -159,8 +162,6 @@ def _zero_in_place(obj, seen):
 
 
 def _is_function(value):
-    import types
-
     return isinstance(value, (types.FunctionType, types.MethodType, types.BuiltinFunctionType, functools.partial))
 
 
