@@ -31,7 +31,7 @@ import pytest
 import yaml
 from nbclient import NotebookClient
 
-from rnncourse.course.answers import stub_answer, test_parameters, with_answer
+from rnncourse.course.answers import names_under_test, stub_answer, with_answer
 from rnncourse.course.labs import lab_names
 
 REPO = Path(__file__).resolve().parents[1]
@@ -246,7 +246,7 @@ def contract_submissions(built, lab, runs, folder):
     mutants, alternatives = load_answers("mutants", name), load_answers("alternatives", name)
     for question in lab.autograded:
         q = question.name
-        stub = stub_answer(solved, blank, q, test_parameters(built.tests_file(name, q)))
+        stub = stub_answer(solved, blank, q, names_under_test(built.tests_file(name, q)))
         nbformat.write(with_answer(solved, q, stub), folder / f"stub-{q}.ipynb")
         for kind, answers in (("mutant", mutants), ("alternative", alternatives)):
             for k, answer in enumerate(answers.get(q, [])):

@@ -18,8 +18,13 @@ def test_by_hand_stops_every_route_into_autograd_and_puts_it_back():
         "torch.autograd.functional.jacobian": lambda: torch.autograd.functional.jacobian(lambda t: t ** 2, x),
     }
     for name, route in routes.items():
-        with by_hand(), pytest.raises(ShortcutError, match="by hand"):
-            route()
+        with by_hand():
+            try:
+                route()
+            except ShortcutError as error:
+                assert "by hand" in str(error)
+            else:
+                pytest.fail(f"{name} got past by_hand()")
     (got,) = torch.autograd.grad(x ** 3, x)           # outside, autograd works again
     assert got.item() == 12.0
 

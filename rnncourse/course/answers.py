@@ -40,7 +40,7 @@ def with_answer(nb, question, code, cut=True):
     return nb
 
 
-def test_parameters(tests_file):
+def names_under_test(tests_file):
     """The names that the test functions in `tests_file` (a question's Otter test file) take."""
     names = []
     for node in ast.parse(Path(tests_file).read_text()).body:
