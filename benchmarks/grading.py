@@ -1,14 +1,16 @@
 """Grading speed: `rnncourse grade` against a loop of `otter run` and against bare execution.
 
 The same batch of lab-01 submissions (copies of the solved and the partly-wrong demo notebooks,
-alternating) is graded three ways, side by side, in one run:
+alternating) is graded four ways, side by side, in one run:
 
-    rnncourse grade   the command as a TA runs it, --jobs J (Otter imported once, a fork per submission)
+    rnncourse grade   the command as a TA runs it, --jobs J (Otter imported once, a fork per
+                      submission, each kernel forked warm with the notebook's imports done)
+    grade, fresh      the same with RNNCOURSE_FRESH_KERNELS=1: each kernel started afresh by Jupyter
     otter run loop    `otter run` on one file after another (Otter imported for every file)
     bare nbclient     the same notebooks executed by nbclient with no grading, J at a time
 
 Each is timed from start to end of the whole batch (wall clock, median over --repeats; the order
-of the three changes from repeat to repeat). Targets (issue 5): the otter-run loop takes >= 2.5x as
+of the methods changes from repeat to repeat). Targets (issue 5): the otter-run loop takes >= 2.5x as
 long as `rnncourse grade` on 2 cores, and `rnncourse grade` at most 1.2x bare execution. The CPU
 seconds of all processes involved (kernels included) are shown beside: unlike wall time they hardly
 move when other work shares the machine, so they tell the work done even where timings are noisy.
@@ -57,11 +59,12 @@ def make_batch(folder, n):
     return subs, expected
 
 
-def time_rnncourse_grade(subs, out, jobs, expected):
+def time_rnncourse_grade(subs, out, jobs, expected, fresh=False):
+    env = dict(os.environ, RNNCOURSE_FRESH_KERNELS="1" if fresh else "")
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "rnncourse.course.cli", "grade", LAB, str(subs), "--out", str(out),
                     "--jobs", str(jobs)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+                   stderr=subprocess.DEVNULL, env=env)
     wall = time.perf_counter() - start
     results = [json.loads(p.read_text()) for p in (out / "results").glob("*.json")]
     got = {r["submission"]: r["total"] for r in results}
@@ -124,19 +127,20 @@ def main():
 
     (lab,) = select_labs(ROOT, [LAB])
     autograder_zip = autograder_zip_for(ROOT, lab)
-    walls = {"rnncourse grade": [], "otter run loop": [], "bare nbclient": []}
+    walls = {"rnncourse grade": [], "grade, fresh": [], "otter run loop": [], "bare nbclient": []}
     cpus = {name: [] for name in walls}
-    latency = {"rnncourse grade": [], "bare nbclient": []}
+    latency = {"rnncourse grade": [], "grade, fresh": [], "bare nbclient": []}
     with tempfile.TemporaryDirectory(prefix="rnncourse-bench-") as scratch:
         scratch = Path(scratch)
         subs, expected = make_batch(scratch, args.n)
         for r in range(args.repeats):
             runs = {
                 "rnncourse grade": lambda out: time_rnncourse_grade(subs, out, args.jobs, expected),
+                "grade, fresh": lambda out: time_rnncourse_grade(subs, out, args.jobs, expected, fresh=True),
                 "otter run loop": lambda out: (time_otter_run_loop(subs, out, autograder_zip), None),
                 "bare nbclient": lambda out: time_bare(subs, out, args.jobs),
             }
-            order = list(runs)[r % 3:] + list(runs)[:r % 3]
+            order = list(runs)[r % len(runs):] + list(runs)[:r % len(runs)]
             for name in order:
                 out = scratch / f"{name.replace(' ', '-')}-{r}"
                 cpu_before = children_cpu()
@@ -161,8 +165,10 @@ def main():
               f"{cpu[name]:>8.1f} {cpu[name] / cpu['rnncourse grade']:>12.2f}x")
     print(f"\notter run loop / rnncourse grade = {median['otter run loop'] / grade:.2f}x wall   (target >= 2.5)")
     print(f"rnncourse grade / bare nbclient  = {grade / median['bare nbclient']:.2f}x wall   (target <= 1.2)")
-    print(f"one submission, median: graded {statistics.median(latency['rnncourse grade']):.2f} s, "
-          f"executed bare {statistics.median(latency['bare nbclient']):.2f} s (each with {args.jobs} running at once)")
+    print(f"grade, fresh / rnncourse grade   = {median['grade, fresh'] / grade:.2f}x wall   (what warm kernels save)")
+    print(f"one submission, median: graded {statistics.median(latency['rnncourse grade']):.2f} s warm, "
+          f"{statistics.median(latency['grade, fresh']):.2f} s fresh, executed bare "
+          f"{statistics.median(latency['bare nbclient']):.2f} s (each with {args.jobs} running at once)")
 
 
 if __name__ == "__main__":

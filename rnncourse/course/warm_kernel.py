@@ -11,8 +11,8 @@ ipykernel_launcher` runs) with the modules already in memory.
 
 The kernel is a child of its grading process, in a session of its own, as Jupyter's own kernels
 are; it dies with the grading process. Anything unusual (no child waiting, another command line)
-falls back to Jupyter's ordinary launch. Fork only copies memory: nothing the notebook does
-reaches the batch process or another submission.
+falls back to Jupyter's ordinary launch, and RNNCOURSE_FRESH_KERNELS=1 turns warm kernels off.
+Fork only copies memory: nothing the notebook does reaches the batch process or another submission.
 """
 
 import importlib
@@ -27,6 +27,7 @@ from pathlib import Path
 from jupyter_client.provisioning import LocalProvisioner
 
 PROVISIONER = "rnncourse-warm"
+FRESH_KERNELS_ENV = "RNNCOURSE_FRESH_KERNELS"   # set to 1: every kernel started afresh by Jupyter
 KERNEL_PREFIX = ["-m", "ipykernel_launcher"]
 # What every kernel imports before the notebook runs, and what the course's first cell imports.
 KERNEL_MODULES = ("ipykernel.kernelapp", "IPython", "matplotlib_inline.backend_inline", "otter", "rnncourse")
@@ -48,7 +49,10 @@ def preload(notebook_modules=()):
 
 
 def available():
-    """Whether Jupyter can find the provisioner (it is registered when rnncourse is installed)."""
+    """Whether warm kernels are wanted (RNNCOURSE_FRESH_KERNELS unset) and Jupyter can find the
+    provisioner (registered when rnncourse is installed)."""
+    if os.environ.get(FRESH_KERNELS_ENV, "") not in ("", "0"):
+        return False
     return any(ep.name == PROVISIONER for ep in entry_points(group="jupyter_client.kernel_provisioners"))
 
 
