@@ -463,3 +463,16 @@ def test_docker_grades_into_the_same_gradebook(built, demo_run, tmp_path):
     drop = ("message",)
     assert [{k: v for k, v in r.items() if k not in drop} for r in read_grades(tmp_path / "docker")] == \
         [{k: v for k, v in r.items() if k not in drop} for r in read_grades(local)]
+
+
+def test_fresh_kernels_grade_the_same(built, demo_run, tmp_path):
+    """With RNNCOURSE_FRESH_KERNELS=1 Jupyter starts each kernel afresh; the grades are the same."""
+    _, warm = demo_run
+    subs = built.root / "dist" / "demo" / LAB / "submissions"
+    env = dict(os.environ, RNNCOURSE_FRESH_KERNELS="1")
+    result = rnncourse("grade", "1", str(subs), "--out", str(tmp_path / "fresh"), "--jobs", "2",
+                       cwd=built.root, env=env)
+    assert result.returncode == 0, result.stderr
+    drop = ("message",)
+    assert [{k: v for k, v in r.items() if k not in drop} for r in read_grades(tmp_path / "fresh")] == \
+        [{k: v for k, v in r.items() if k not in drop} for r in read_grades(warm)]
