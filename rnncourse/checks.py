@@ -11,6 +11,8 @@ Every requirement checked here is stated in the lab's text where it applies:
                                    over the input shows as a count that grows with its length
     replay(env, names, **inputs)   the notebook's cell that computes `names` run again on other
                                    inputs: for answers written as lines in a cell, not a function
+    with refusing(f, ...): ...     inside, the course package's own functions f raise AssertionError:
+                                   rnncourse holds worked versions of some answers, for later labs
 """
 
 import ast
@@ -81,6 +83,27 @@ def _recurrent_classes():
             found.append(cls)
         todo += cls.__subclasses__()
     return found
+
+
+@contextlib.contextmanager
+def refusing(*functions):
+    """A context in which each of `functions` (functions or methods of rnncourse) raises an
+    AssertionError, however it was imported: an answer must not hand its question to the package's
+    worked version. (The stand-in runs in the function's own module, so it raises a built-in error.)"""
+    def refuse(*args, **kwargs):
+        raise AssertionError("this answer calls the course package's own worked version; write it yourself")
+    kept = {}
+    for function in functions:
+        function = getattr(function, "__func__", function)
+        if function.__code__.co_freevars:
+            raise ValueError(f"refusing() cannot stand in for {function.__qualname__}, a closure")
+        kept[function] = function.__code__
+        function.__code__ = refuse.__code__.replace(co_name=function.__name__)
+    try:
+        yield
+    finally:
+        for function, code in kept.items():
+            function.__code__ = code
 
 
 def _snapshot(value):
@@ -184,4 +207,4 @@ def replay(env, names, **inputs):
     return namespace
 
 
-__all__ = ["ShortcutError", "by_hand", "python_steps", "replay", "unchanged"]
+__all__ = ["ShortcutError", "by_hand", "python_steps", "refusing", "replay", "unchanged"]

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch.autograd import grad as imported_grad
 
-from rnncourse.checks import ShortcutError, by_hand, python_steps, replay, unchanged
+from rnncourse.checks import ShortcutError, by_hand, python_steps, refusing, replay, unchanged
 
 
 def test_by_hand_stops_every_route_into_autograd_and_puts_it_back():
@@ -91,3 +91,19 @@ def test_replay_runs_the_answer_cell_again_on_other_inputs():
     assert torch.equal(env["h"], torch.tensor([2.0, 2.0])), "the notebook's own values are left alone"
     with pytest.raises(AssertionError, match="no cell computes h, y"):
         replay(env, ["h", "y"])
+
+
+def test_refusing_stops_the_package_function_under_any_name_and_puts_it_back():
+    from rnncourse import bigram
+    from rnncourse.bigram import sequence_probability as imported_early
+
+    seq, table = torch.eye(2), torch.tensor([[0.8, 0.2], [0.4, 0.6]])
+
+    def student_answer(seq, T):
+        return imported_early(seq, T)
+
+    with refusing(bigram.sequence_probability):
+        with pytest.raises(AssertionError, match="worked version"):
+            student_answer(seq, table)
+        assert float(seq[0] @ table @ seq[1]) == pytest.approx(0.2), "other code still runs"
+    assert student_answer(seq, table).item() == pytest.approx(0.2)
