@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "bigram"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_sequence_probability_is_a_probability(sequence_probability, seq1, T):

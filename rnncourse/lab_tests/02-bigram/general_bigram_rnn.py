@@ -4,9 +4,10 @@ OK_FORMAT = False
 
 name = "general_bigram_rnn"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
-def test_bigram_rnn_returns_four_parts(bigram_rnn):
+def test_bigram_rnn_three_words(bigram_rnn):
     import torch
     table = torch.Tensor([[0.5, 0.25, 0.25], [0.1, 0.1, 0.8], [0.3, 0.3, 0.4]])
     result = bigram_rnn(table)
@@ -16,4 +17,8 @@ def test_bigram_rnn_returns_four_parts(bigram_rnn):
     for name, M in [('U', U), ('V', V), ('W', W)]:
         assert isinstance(M, torch.Tensor) and M.dim() == 2, f'{name} should be a matrix (a 2-d torch tensor)'
     assert U.shape[1] == 3 and W.shape[0] == 3, 'for a 3-word table, U must read 3-element one-hot words and W must output 3 numbers'
+    for i in range(3):
+        h1 = sigma(U.double() @ torch.eye(3, dtype=torch.float64)[i] + V.double() @ torch.zeros(V.shape[0], dtype=torch.float64))
+        o1 = W.double() @ h1
+        assert torch.allclose(o1, table[i].double(), atol=1e-05), f'after reading word {i} from a zero state the output should be row {i} of T, {table[i].tolist()}, not {o1.tolist()}'
 

@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "tiny_bigram_RNN"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_tiny_rnn_first_step(sigma, U, V, W, T):
