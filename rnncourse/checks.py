@@ -106,29 +106,43 @@ def refusing(*functions):
             function.__code__ = code
 
 
+_UNTRACKED = object()     # an argument unchanged() does not look into (a model, a generator)
+
+
 def _snapshot(value):
     if isinstance(value, torch.Tensor):
         return value.detach().clone()
     if isinstance(value, np.ndarray):
         return value.copy()
-    if isinstance(value, (list, tuple)):
-        return type(value)(_snapshot(v) for v in value) if not hasattr(value, "_fields") else value
-    return None
+    if isinstance(value, (list, tuple, dict)):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        return (type(value), {k: _snapshot(v) for k, v in items})
+    if value is None or isinstance(value, (bool, int, float, complex, str, np.number)):
+        return value
+    return _UNTRACKED
 
 
 def _same(before, after):
+    if before is _UNTRACKED:
+        return True
     if isinstance(before, torch.Tensor):
-        return before.shape == after.shape and bool(torch.equal(before, after.detach()))
+        return isinstance(after, torch.Tensor) and before.shape == after.shape and \
+            bool(torch.equal(before, after.detach()))
     if isinstance(before, np.ndarray):
-        return before.shape == after.shape and bool(np.array_equal(before, after, equal_nan=True))
-    if isinstance(before, (list, tuple)):
-        return len(before) == len(after) and all(_same(b, a) for b, a in zip(before, after))
-    return True
+        return isinstance(after, np.ndarray) and before.shape == after.shape and \
+            bool(np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
+    if isinstance(before, tuple) and len(before) == 2 and isinstance(before[0], type):
+        kind, items = before
+        if not isinstance(after, kind) or len(after) != len(items):
+            return False
+        now = after.items() if isinstance(after, dict) else enumerate(after)
+        return all(k in items and _same(items[k], v) for k, v in now)
+    return before == after or (before != before and after != after)     # NaN stays NaN
 
 
 def unchanged(call, *args, **kwargs):
-    """Return call(*args, **kwargs); fail (AssertionError) if the call changed, in place, any tensor
-    or array among its arguments (or in a list or tuple of them), naming the argument."""
+    """Return call(*args, **kwargs); fail (AssertionError) if the call changed, in place, any tensor,
+    array, list, tuple or dict among its arguments (at any depth), naming the argument."""
     try:
         bound = inspect.signature(call).bind(*args, **kwargs).arguments
     except (TypeError, ValueError):

@@ -61,6 +61,13 @@ def test_unchanged_names_the_argument_changed_in_place():
     with pytest.raises(AssertionError, match="argument items"):
         unchanged(pop_last, [torch.ones(2), torch.ones(2)])
 
+    def extend(xs):
+        xs.append(0.0)
+        return len(xs)
+    with pytest.raises(AssertionError, match="argument xs"):
+        unchanged(extend, [0.5, 0.25])
+    assert unchanged(lambda xs, table: sum(xs) + len(table), [0.5, float("nan")], {"a": np.ones(2)}) != 0
+
 
 def test_python_steps_grow_with_a_loop_and_not_without_one():
     def with_loop(x):

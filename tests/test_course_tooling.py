@@ -220,3 +220,36 @@ def test_first_cell_installs_the_course_package_the_pinned_otter_and_extras(cour
     assert f"'otter': 'otter-grader[grading]=={version('otter-grader')}'" in cell
     assert "'rnncourse': 'rnncourse @ git+https://x/y.git@v1'" in cell and "'sklearn': 'scikit-learn'" in cell
     assert cell.rstrip().endswith(f"grader = rnncourse.start_lab('{LAB}')")
+
+
+def forward_test_cells(course):
+    """How many test cells lab 01's question `forward` has."""
+    cells = nbformat.read(course / "solutions" / f"{LAB}.ipynb", as_version=4).cells
+    start = index_of(cells, "# BEGIN QUESTION\nname: forward\n")
+    begin = next(i for i in range(start, len(cells)) if cells[i].source.startswith("# BEGIN TESTS"))
+    end = next(i for i in range(begin, len(cells)) if cells[i].source.startswith("# END TESTS"))
+    return sum(c.cell_type == "code" for c in cells[begin:end])
+
+
+def set_forward_points(course, points):
+    def change(cells):
+        i = index_of(cells, "# BEGIN QUESTION\nname: forward\n")
+        cells[i].source = cells[i].source.replace("points: 2", f"points: {points}")
+    edit_master(course, change)
+
+
+def test_points_per_test_case_add_up(course):
+    """points: may list one value per test cell, or give each test cell the same value, as in Otter."""
+    n = forward_test_cells(course)
+    for points, expected in [(str([0] + [1] * (n - 1)), n - 1.0), ("{each: 1.5}", 1.5 * n), ("3", 3.0)]:
+        shutil.copy(REPO / "solutions" / f"{LAB}.ipynb", course / "solutions")     # the master as it is
+        set_forward_points(course, points)
+        (lab,) = find_labs(course)
+        assert next(q for q in lab.questions if q.name == "forward").points == expected
+
+
+def test_points_list_of_the_wrong_length_is_named(course):
+    n = forward_test_cells(course)
+    set_forward_points(course, "[1, 1]")
+    with pytest.raises(LabError, match=rf"\(forward\): 'points' lists 2 values but the question has {n} test cells"):
+        find_labs(course)

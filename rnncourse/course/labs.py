@@ -129,12 +129,13 @@ def read_lab(master):
 
 def _read_questions(lab, cells):
     open_blocks = []          # stack of (kind, cell index)
-    current = None
+    current, tests = None, 0  # the open question, and its test cells so far
     seen = {}
     for i, cell in enumerate(cells):
         first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
         match = BOUNDARY.match(first)
         if not match:
+            tests += bool(open_blocks and open_blocks[-1][0] == "TESTS" and cell.cell_type == "code")
             continue
         where = f"lab {lab.name}, cell {i}"
         edge, kind = match.group(1).upper(), match.group(2).upper()
@@ -159,7 +160,8 @@ def _read_questions(lab, cells):
                     raise LabError(f"{where}: question name {name!r} is already used at cell {seen[name]}; "
                                    "question names must be unique in a lab.")
                 seen[name] = i
-                current = Question(name, float(spec.get("points", 1)), bool(spec.get("manual", False)), False)
+                current = Question(name, spec.get("points", 1), bool(spec.get("manual", False)), False)
+                tests = 0
             elif not open_blocks or open_blocks[-1][0] != "QUESTION":
                 raise LabError(f"{where}: BEGIN {kind} outside a question; put it between "
                                "BEGIN QUESTION and END QUESTION.")
@@ -175,11 +177,29 @@ def _read_questions(lab, cells):
                 if not current.manual and not current.has_tests:
                     raise LabError(f"{where}: question {current.name!r} is autograded but has no tests; "
                                    "add a BEGIN TESTS block or set 'manual: true'.")
+                current.points = _question_points(current.points, tests, f"{where} ({current.name})")
                 lab.questions.append(current)
                 current = None
     if open_blocks:
         kind, i = open_blocks[-1]
         raise LabError(f"lab {lab.name}, cell {i}: BEGIN {kind} is never closed; add an END {kind} raw cell.")
+
+
+def _question_points(points, tests, where):
+    """A question's points, from `points:` as Otter reads it: a number, a list with one number per
+    test cell, or {each: n} (n per test cell)."""
+    if isinstance(points, list):
+        if len(points) != tests or not all(isinstance(p, (int, float)) for p in points):
+            raise LabError(f"{where}: 'points' lists {len(points)} values but the question has {tests} "
+                           "test cells; give one number per test cell, in order.")
+        return float(sum(points))
+    if isinstance(points, dict):
+        if set(points) != {"each"} or not isinstance(points["each"], (int, float)):
+            raise LabError(f"{where}: 'points' as a mapping takes only 'each', e.g. points: {{each: 1}}.")
+        return float(points["each"] * tests)
+    if not isinstance(points, (int, float)):
+        raise LabError(f"{where}: 'points' should be a number, a list of numbers or {{each: n}}.")
+    return float(points)
 
 
 def lab_names(root, wanted=()):
