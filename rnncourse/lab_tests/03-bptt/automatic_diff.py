@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "automatic_diff"
 points = 1
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_automatic_diff_shapes(h1_, h11, U_grad):

@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "grad_length_3"
 points = 1
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_dL_dU_3_basics(dL_dU_3):

@@ -5,7 +5,7 @@ OK_FORMAT = False
 name = "rate_chain"
 points = 2
 
-@test_case(points=None, hidden=False)
+@test_case(points=0, hidden=False)
 def test_rate_chain_shapes(dL_dr, dr_dx):
     import torch
     g = torch.Generator().manual_seed(1)

@@ -5,7 +5,7 @@ OK_FORMAT = False
 name = "readout_gradient"
 points = 2
 
-@test_case(points=None, hidden=False)
+@test_case(points=0, hidden=False)
 def test_readout_gradient_shapes(dL_dwout, dL_db):
     import torch
     g = torch.Generator().manual_seed(0)
