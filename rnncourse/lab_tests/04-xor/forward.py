@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "forward"
 points = 1
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_forward_shape_and_range(forward, X, w_HI, b_12, w_OH, b_3):

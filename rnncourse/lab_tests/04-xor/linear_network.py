@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "linear_network"
 points = 1
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_forward_linear_shape(forward_linear, X, w_HI_init, w_OH_init):

@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "loss"
 points = 1
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_loss_basics(nll_loss, Y):

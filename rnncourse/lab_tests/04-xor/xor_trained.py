@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "xor_trained"
 points = 1
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_training_ran(losses):
