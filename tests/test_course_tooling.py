@@ -253,3 +253,23 @@ def test_points_list_of_the_wrong_length_is_named(course):
     set_forward_points(course, "[1, 1]")
     with pytest.raises(LabError, match=rf"\(forward\): 'points' lists 2 values but the question has {n} test cells"):
         find_labs(course)
+
+
+def test_a_solution_line_that_students_see_in_given_code_is_no_secret(tmp_path):
+    """Only what students cannot see counts as a leak: a line of the solution that the given code of
+    the same lab also holds is not reported."""
+    from rnncourse.course.leaks import find_leaks
+
+    raw, code = nbformat.v4.new_raw_cell, nbformat.v4.new_code_cell
+    nb = nbformat.v4.new_notebook(cells=[
+        raw("# BEGIN QUESTION\nname: q"), raw("# BEGIN SOLUTION"),
+        code("with torch.no_grad():\n    p -= lr * p.grad  # SOLUTION\n    p.grad.zero_()  # SOLUTION"),
+        raw("# END SOLUTION"), raw("# END QUESTION"),
+        code("with torch.no_grad():\n    w.grad.zero_()\n    p.grad.zero_()"),
+    ])
+    master = tmp_path / "01-x.ipynb"
+    nbformat.write(nb, master)
+    student = "with torch.no_grad():\n    p -= ...\n    p.grad.zero_()\n"
+    assert find_leaks(master, {"student": student}) == []
+    assert find_leaks(master, {"student": student + "p -= lr * p.grad"}) == \
+        ["student: solution code 'p -= lr * p.grad'"]

@@ -19,9 +19,13 @@ TEST_NAME = re.compile(r"^def\s+(\w+)\s*\(", re.M)
 
 
 def master_secrets(master_path):
-    """(solution snippets, hidden test function names) of a master notebook."""
+    """(solution snippets, hidden test function names) of a master notebook.
+
+    A solution line that students also see in code given to them (a `with torch.no_grad():` in
+    a cell they complete, say) is no secret, and is left out.
+    """
     nb = nbformat.read(master_path, as_version=4)
-    snippets, hidden = set(), set()
+    snippets, hidden, given = set(), set(), []
     block = None
     for cell in nb.cells:
         first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
@@ -32,14 +36,21 @@ def master_secrets(master_path):
         if cell.cell_type != "code":
             continue
         if block == "SOLUTION":
-            snippets |= _solution_snippets(cell.source)
-        elif block == "TESTS" and HIDDEN_FIRST_LINE.match(first):
-            hidden |= set(TEST_NAME.findall(cell.source))
-    return snippets, hidden
+            secret, shown = _split_solution_cell(cell.source)
+            snippets |= secret
+            given += shown
+        elif block == "TESTS":
+            if HIDDEN_FIRST_LINE.match(first):
+                hidden |= set(TEST_NAME.findall(cell.source))
+        else:
+            given.append(cell.source)
+    shown = "\n".join(given)
+    return {s for s in snippets if s not in shown}, hidden
 
 
-def _solution_snippets(source):
-    found, inside = set(), False
+def _split_solution_cell(source):
+    """(secret snippets, lines students see) of a code cell inside a SOLUTION block."""
+    found, shown, inside = set(), [], False
     for line in source.splitlines():
         if INLINE_BEGIN.match(line):
             inside = True
@@ -51,7 +62,9 @@ def _solution_snippets(source):
             code = code.split("=", 1)[1].strip() if re.match(r"^[\w\s,\[\]\.]+=[^=]", code) else code
             if len(code) >= 6:   # shorter fragments ("0", "x") are not evidence of a leak
                 found.add(code)
-    return found
+        else:
+            shown.append(line)
+    return found, shown
 
 
 def find_leaks(master_path, texts):
