@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "echo_data"
 points = 1
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_generateData_shapes(generateData):

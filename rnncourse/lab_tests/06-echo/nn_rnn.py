@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "nn_rnn"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_to_torch_rnn_modules(to_torch_rnn):

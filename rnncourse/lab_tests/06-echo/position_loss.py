@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "position_loss"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_position_losses_shape(position_losses):

@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "rnn_cell"
 points = 1
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_rnn_cell_shape(rnn_cell):

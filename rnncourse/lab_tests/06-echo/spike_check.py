@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "spike_check"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_spike_check_shapes(unpredictable_mask, row_handover):

@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "train_epoch"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_train_epoch_returns(train_epoch):
