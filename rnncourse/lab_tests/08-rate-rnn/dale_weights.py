@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "dale_weights"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_dale_weights_basics(effective_weights, inhibitory_units, net):

@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "longer_pulse"
 points = 1
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_long_inputs_shape(long_inputs):

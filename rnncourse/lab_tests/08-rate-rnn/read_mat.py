@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "read_mat"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_read_network_basics(final_w, taus_sig, net):

@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "readout_gradient"
 points = 1
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_dL_dwout_basics(dL_dwout, r_small, o_small, z_small):

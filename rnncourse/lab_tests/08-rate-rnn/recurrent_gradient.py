@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "recurrent_gradient"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_dL_dw_basics(dL_dw, run_small, small_loss, x0_small, u_small, z_small, w_small, w_in_small, w_out_small, b_small, x_small, r_small, o_small, alpha):

@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "state_sensitivity"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_dx_dw_basics(dx_dw, x_small, r_small, w_small, alpha):
