@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "manual_unroll"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_manual_unroll_shapes(manual_unroll):

@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "train_step"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_train_step_returns_the_loss(train_step):
