@@ -176,6 +176,10 @@ class LabContract:
     alternatives: dict          # question -> correct variants [{why, code}]
     runs: dict = field(default_factory=dict)    # "colab-solved", "colab-blank", "handin" -> executed notebook
 
+    def why_failed(self, submission, question):
+        """The messages of the question's failed test cases in a graded submission (hidden ones too)."""
+        return " | ".join(self.results[submission].get("failures", {}).get(question, [])) or "no message"
+
     def scores(self, submission):
         """{question: points} of a graded submission; fails the test if it was not graded."""
         result = self.results.get(submission)

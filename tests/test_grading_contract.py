@@ -28,8 +28,8 @@ def test_solution_scores_full_marks(contract, lab):
     got = graded.scores("solution.ipynb")
     assert set(got) == {q.name for q in graded.lab.autograded}
     for question in graded.lab.autograded:
-        assert got[question.name] == question.points > 0, \
-            f"{lab}/{question.name}: solution scores {got[question.name]}/{question.points}"
+        assert got[question.name] == question.points > 0, (f"{lab}/{question.name}: solution scores "
+            f"{got[question.name]}/{question.points}: {graded.why_failed('solution.ipynb', question.name)}")
 
 
 def test_blank_student_notebook_scores_zero(contract, lab):
@@ -79,9 +79,11 @@ def test_correct_variants_keep_full_marks(contract, lab):
     short = []
     for question in graded.lab.autograded:
         for k, right in enumerate(graded.alternatives[question.name]):
-            score = graded.scores(f"alternative-{question.name}-{k}.ipynb")[question.name]
+            name = f"alternative-{question.name}-{k}.ipynb"
+            score = graded.scores(name)[question.name]
             if score != question.points:
-                short.append(f"{question.name} [{k}] '{right['why']}' scores {score:g}/{question.points:g}")
+                short.append(f"{question.name} [{k}] '{right['why']}' scores {score:g}/{question.points:g}: "
+                             f"{graded.why_failed(name, question.name)}")
     assert not short, f"{lab}: correct variants lose points:\n" + "\n".join(short)
 
 

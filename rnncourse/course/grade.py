@@ -109,7 +109,8 @@ def grade(root, lab_spec, paths, *, out=None, jobs=None, timeout=DEFAULT_TIMEOUT
                 s = job.submission
                 book.record({"submission": s.name, "source": str(s.path.resolve()), "sha256": s.sha256,
                              "autograder": digest, "total": None, "possible": lab.points, "scores": {},
-                             "public": {}, "hidden": {}, "message": "", "seconds": 0.0, "timeout": timeout,
+                             "public": {}, "hidden": {}, "failures": {}, "message": "", "seconds": 0.0,
+                             "timeout": timeout,
                              "engine": "docker" if docker else "local", **outcome})
                 bar.update()
                 bar.set_postfix_str(f"last: {s.name} {outcome['status']}")

@@ -11,8 +11,9 @@ Layout of a gradebook folder (`rnncourse grade --out DIR`):
 A result is a dict: submission (name), source (path), sha256 (of the file), autograder (a digest of
 the autograder zip's contents), status (graded / timeout / error / invalid), total and possible
 (points; total is None unless graded), scores {question: points}, public {question: Otter's summary
-of the public tests}, hidden {question: [hidden cases passed, hidden cases]}, message (why it is not
-graded, or ""), seconds (grading time), timeout (the
+of the public tests}, hidden {question: [hidden cases passed, hidden cases]}, failures {question:
+the messages of its failed test cases, hidden ones included: for TAs, never in the feedback},
+message (why it is not graded, or ""), seconds (grading time), timeout (the
 limit it ran under), engine. A submission whose result matches its file and the autograder is not
 graded again (resume), unless it timed out and the new limit is longer.
 """

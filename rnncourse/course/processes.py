@@ -58,13 +58,19 @@ def grade_with_otter(prepared, autograder_zip):
     return {"status": "graded", "total": results.total, "possible": results.possible,
             "scores": {q: tf.score for q, tf in results.results.items()},
             "public": {q: tf.summary(public_only=True) for q, tf in results.results.items()},
-            "hidden": {q: hidden_counts(tf) for q, tf in results.results.items()}}
+            "hidden": {q: hidden_counts(tf) for q, tf in results.results.items()},
+            "failures": {q: failure_messages(tf) for q, tf in results.results.items() if not tf.passed_all}}
 
 
 def hidden_counts(test_file):
     """[passed, total] of a question's hidden test cases: how it went, without saying which."""
     hidden = [r for r in test_file.test_case_results if r.test_case.hidden]
     return [sum(r.passed for r in hidden), len(hidden)]
+
+
+def failure_messages(test_file, limit=600):
+    """The last lines of each failed test case's message (hidden ones too): for the TA, never the student."""
+    return [(r.message or "").strip()[-limit:] for r in test_file.test_case_results if not r.passed]
 
 
 def explain_missing_results(results):

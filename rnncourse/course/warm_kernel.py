@@ -29,8 +29,10 @@ from jupyter_client.provisioning import LocalProvisioner
 PROVISIONER = "rnncourse-warm"
 FRESH_KERNELS_ENV = "RNNCOURSE_FRESH_KERNELS"   # set to 1: every kernel started afresh by Jupyter
 KERNEL_PREFIX = ["-m", "ipykernel_launcher"]
-# What every kernel imports before the notebook runs, and what the course's first cell imports.
-KERNEL_MODULES = ("ipykernel.kernelapp", "IPython", "matplotlib_inline.backend_inline", "otter", "rnncourse")
+# What every kernel imports before the notebook runs, what the course's first cell imports, and
+# what the labs' hidden tests import (rnncourse.checks, with torch).
+KERNEL_MODULES = ("ipykernel.kernelapp", "IPython", "matplotlib_inline.backend_inline", "otter", "rnncourse",
+                  "rnncourse.checks")
 
 _waiting = None     # the child forked by prepare(), until a kernel is asked for
 
