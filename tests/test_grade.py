@@ -195,7 +195,7 @@ def test_feedback_shows_scores_and_public_tests_but_no_hidden_test(demo_run, bui
     # The TA's copy of the result keeps why the blanked question failed (the feedback, checked above,
     # never quotes a hidden test).
     result = json.loads(next((grades / "results").glob("partly-wrong.ipynb-*.json")).read_text())
-    assert result["failures"][blanked.name] and blanked.name not in result["failures"].keys() - {blanked.name}
+    assert set(result["failures"]) == {blanked.name} and all(result["failures"][blanked.name])
     # How many hidden tests passed, per question, without saying which.
     correct = (grades / "feedback" / "correct.ipynb.txt").read_text()
     for q in lab01.autograded:
