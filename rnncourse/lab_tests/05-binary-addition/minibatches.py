@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "minibatches"
 points = 1
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_minibatches_first_block(minibatches, X_train, T_train):

@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "rmsprop_nesterov"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_rmsprop_nesterov_moves_downhill(rmsprop_nesterov_step):

@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "tensor_linear"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_tensor_linear_shapes(TensorLinear):

@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "trained_adder"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_training_recorded_the_costs(ls_of_costs, nb_epochs, nb_train, mb_size):

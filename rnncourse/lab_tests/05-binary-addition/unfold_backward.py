@@ -4,6 +4,7 @@ OK_FORMAT = False
 
 name = "unfold_backward"
 points = 2
+all_or_nothing = True
 
 @test_case(points=None, hidden=False)
 def test_unfold_backward_shapes(RecurrentStateUnfold):
