@@ -68,7 +68,7 @@ def run_assign(master_copy, out):
     return result.returncode == 0, result.stdout + result.stderr
 
 
-QUESTION_LINE = re.compile(r"^\s*(\S+) results:\s*$")
+QUESTION_LINE = re.compile(r"^\s*(\S+) results:")     # "q results:", or "q results: All test cases passed!"
 CASE_LINE = re.compile(r"^\s*(\S+) - (\d+) result:\s*$")
 
 
