@@ -21,6 +21,7 @@ import json
 import os
 import signal
 import sys
+import uuid
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -127,8 +128,9 @@ def _become_kernel(read_end):
 
 
 def _as_if_fresh():
-    """What a new process would have that a fork does not: its own random seeds, and torch's thread
-    count read from the environment it was given (torch reads it once, at import)."""
+    """What a new process would have that a fork does not: its own random seeds, and the thread
+    counts of torch and of NumPy's BLAS read from the environment it was given (both read it once,
+    at import)."""
     if "torch" in sys.modules:
         torch = sys.modules["torch"]
         torch.seed()
@@ -137,6 +139,13 @@ def _as_if_fresh():
             torch.set_num_threads(int(threads))
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed()
+        threads = os.environ.get("OPENBLAS_NUM_THREADS", "")
+        if threads.isdigit() and int(threads) > 0:
+            try:        # NumPy's BLAS started its threads in the batch process, before this limit was set
+                from threadpoolctl import threadpool_limits
+                threadpool_limits(int(threads), user_api="blas")
+            except ImportError:
+                pass
 
 
 class ForkedKernel:
@@ -187,7 +196,20 @@ class ForkedKernel:
 
 
 class WarmProvisioner(LocalProvisioner):
-    """Jupyter's local provisioner, launching into the waiting child when there is one."""
+    """Jupyter's local provisioner, launching into the waiting child when there is one.
+
+    On Linux the kernel talks over abstract Unix sockets, named for it alone: two grading
+    processes starting kernels at the same moment can draw the same free TCP ports, and a client
+    would then talk to the other's kernel. (Abstract sockets need no file, so neither a long
+    TMPDIR nor a killed grading process leaves anything behind.)
+    """
+
+    async def pre_launch(self, **kwargs):
+        km = self.parent
+        if km is not None and sys.platform.startswith("linux"):
+            km.transport, km.cache_ports = "ipc", False
+            km.ip = f"@rnncourse-kernel-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        return await super().pre_launch(**kwargs)
 
     async def launch_kernel(self, cmd, **kwargs):
         global _waiting
