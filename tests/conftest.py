@@ -37,7 +37,8 @@ from rnncourse.course.labs import lab_names
 REPO = Path(__file__).resolve().parents[1]
 TESTS = REPO / "tests"
 LAB_NAMES = lab_names(REPO, os.environ.get("RNNCOURSE_LABS", "").split())
-PARALLEL = 2                    # the CI machine's cores
+PARALLEL = 2                    # the CI machine's cores: builds and notebook runs at once
+GRADING_JOBS = PARALLEL + 1     # gradings at once: each waits on its kernel part of the time
 GRADING_TIMEOUT = 600           # seconds per submission; the longest lab runs in well under a minute
 
 
@@ -305,7 +306,7 @@ def contract(built, cache_dir, colab_kernel, tmp_path_factory):
         executed = {kind: nbformat.read(runs[name][kind] / "executed.ipynb", as_version=4) for kind in kinds}
         contracts[name] = LabContract(lab, {}, mutants, alternatives, executed)
         batches.append((name, str(folder), str(grades / name)))
-    subprocess.run([sys.executable, "-c", GRADE_ALL, str(built.root), json.dumps(batches), str(PARALLEL),
+    subprocess.run([sys.executable, "-c", GRADE_ALL, str(built.root), json.dumps(batches), str(GRADING_JOBS),
                     str(GRADING_TIMEOUT)], check=True, cwd=built.root)
     for name, folder, out in batches:
         contracts[name].results = read_gradebook(Path(out), {p.name for p in Path(folder).iterdir()})
