@@ -49,6 +49,8 @@ def preload(notebook_modules=()):
             importlib.import_module(module)
         except Exception:       # the notebook will meet the same error itself, and report it
             pass
+    if "torch" in sys.modules:
+        importlib.import_module("torch._dynamo")    # what the first torch optimizer imports: about 1 s
 
 
 def available():
