@@ -42,6 +42,15 @@ def read_grades(folder):
         return list(csv.DictReader(f))
 
 
+def shell_env(tmp):
+    """The environment of a TA's shell with TMPDIR=tmp. Without the torch cache folder that torch
+    names in this process's environment once something here imports torch._dynamo: the command
+    must not leave one in TMPDIR either way."""
+    env = dict(os.environ, TMPDIR=str(tmp))
+    env.pop("TORCHINDUCTOR_CACHE_DIR", None)
+    return env
+
+
 def tree(folder):
     """{relative path: bytes} of every file under `folder`."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -255,7 +264,7 @@ def bad_run(built, ta_dir, tmp_path_factory):
     tmp.mkdir()
     before = {"subs": tree(subs), "cwd": tree(ta_dir)}
     result = rnncourse("grade", "1", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "10",
-                       cwd=ta_dir, env=dict(os.environ, TMPDIR=str(tmp)))
+                       cwd=ta_dir, env=shell_env(tmp))
     assert result.returncode == 0, result.stderr
     return {"result": result, "subs": subs, "out": out, "tmp": tmp, "before": before}
 
@@ -342,7 +351,7 @@ def start_grading(subs, out, ta_dir, tmp, timeout):
     # SIGINT back to its default: a shell may start this test run with it ignored.
     return subprocess.Popen([sys.executable, "-m", "rnncourse.course.cli", "grade", "1", str(subs), "--out",
                              str(out), "--jobs", "2", "--timeout", str(timeout)], cwd=ta_dir,
-                            env=dict(os.environ, TMPDIR=str(tmp)), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=shell_env(tmp), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
