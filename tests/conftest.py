@@ -9,10 +9,13 @@ run regrades and rebuilds only what changed, and CI, starting clean, does everyt
                            with grader.submit()); the key hashes the notebook, the package and
                            the Colab stand-in
     grades/<package>/<lab> the gradebook of `rnncourse grade` over the lab's contract
-                           submissions; it regrades a submission whose file or autograder changed,
-                           and the folder changes with the package's code
+                           submissions (<lab>-handin: over the zip its Jupyter run handed in); it
+                           regrades a submission whose file or autograder changed, and the folder
+                           changes with the package's code
 
-Collection reads only file names. RNNCOURSE_LABS="02 bigram" narrows the lab tests to some labs.
+The contract's grading starts in the background as soon as the course is built, so that the other
+tests on the built course run while it grades; the `contract` fixture then runs the notebooks as
+students do and waits for the grades. Collection reads only file names. RNNCOURSE_LABS="02 bigram" narrows the lab tests to some labs.
 """
 
 import hashlib
@@ -105,7 +108,8 @@ def cache_dir(request, tmp_path_factory):
 @dataclass
 class BuiltCourse:
     root: Path
-    labs: dict          # name -> Lab
+    labs: dict                          # name -> Lab
+    contract_grading: object = None     # ContractGrading, when this run checks the contract
 
     def autograder_zip(self, lab):
         return self.root / "dist" / lab / "autograder.zip"
@@ -139,9 +143,13 @@ def build_cached(cache, lab):
 
 
 @pytest.fixture(scope="session")
-def built(cache_dir, tmp_path_factory):
+def built(request, cache_dir, tmp_path_factory):
     """Every selected lab built (two at a time when not cached), gathered in a temporary course root
-    that tests may write into; solutions/ holds every master."""
+    that tests may write into; solutions/ holds every master.
+
+    If this run checks the grading contract, its grading starts now, in the background: the other
+    tests on the built course run while it grades.
+    """
     from rnncourse.course.labs import select_labs
 
     with ThreadPoolExecutor(PARALLEL) as pool:
@@ -153,7 +161,12 @@ def built(cache_dir, tmp_path_factory):
         (root / "labs").mkdir(exist_ok=True)
         shutil.copy(built_root / "labs" / f"{lab}.ipynb", root / "labs")
         shutil.copytree(built_root / "rnncourse" / "lab_tests" / lab, root / "rnncourse" / "lab_tests" / lab)
-    return BuiltCourse(root, {lab.name: lab for lab in select_labs(root, LAB_NAMES)})
+    course = BuiltCourse(root, {lab.name: lab for lab in select_labs(root, LAB_NAMES)})
+    if any("contract" in item.fixturenames for item in request.session.items):
+        course.contract_grading = start_contract(course, cache_dir, tmp_path_factory.mktemp("contract"))
+    yield course
+    if course.contract_grading:
+        course.contract_grading.stop()
 
 
 # ---------------------------------------------------------------- the grading contract, graded
@@ -172,10 +185,10 @@ def load_answers(kind, lab):
 class LabContract:
     """One lab's contract submissions, graded, and its notebooks as students run them."""
     lab: object                 # labs.Lab
-    results: dict               # submission file name -> gradebook result (gradebook.py)
     mutants: dict               # question -> wrong answers [{why, code}]
     alternatives: dict          # question -> correct variants [{why, code}]
-    runs: dict = field(default_factory=dict)    # "colab-solved", "colab-blank", "handin" -> executed notebook
+    runs: dict = field(default_factory=dict)     # "colab-solved", "colab-blank", "handin" -> executed notebook
+    results: dict = field(default_factory=dict)  # submission file name -> gradebook result (gradebook.py)
 
     def why_failed(self, submission, question):
         """The messages of the question's failed test cases in a graded submission (hidden ones too)."""
@@ -238,16 +251,15 @@ def run_cached(cache, scratch, kind, lab, notebook, kernel):
     return stored
 
 
-def contract_submissions(built, lab, runs, folder):
-    """Write the lab's contract submissions into `folder`; returns (mutants, alternatives)."""
+def contract_submissions(built, lab, folder):
+    """Write the lab's contract submissions but the handed-in zip into `folder`; returns (mutants,
+    alternatives)."""
     name = lab.name
     solved = nbformat.read(built.solved_notebook(name), as_version=4)
     blank = nbformat.read(built.student_notebook(name), as_version=4)
     folder.mkdir(parents=True)
     shutil.copy(built.solved_notebook(name), folder / "solution.ipynb")
     shutil.copy(built.student_notebook(name), folder / "blank.ipynb")
-    if (runs["handin"] / "handin.zip").is_file():
-        shutil.copy(runs["handin"] / "handin.zip", folder / "handin.zip")
     mutants, alternatives = load_answers("mutants", name), load_answers("alternatives", name)
     for question in lab.autograded:
         q = question.name
@@ -267,6 +279,33 @@ for lab, folder, out in batches:
 """
 
 
+@dataclass
+class Grading:
+    """One `rnncourse grade` process (grade.grade, as the command calls it) over batches
+    [(lab, submissions folder, gradebook folder)], lab after lab, its output in `log`."""
+    batches: list
+    log: Path
+    process: subprocess.Popen
+
+    @classmethod
+    def start(cls, built, batches, log):
+        with open(log, "w") as out:
+            process = subprocess.Popen([sys.executable, "-c", GRADE_ALL, str(built.root), json.dumps(batches),
+                                        str(GRADING_JOBS), str(GRADING_TIMEOUT)], cwd=built.root,
+                                       stdout=out, stderr=subprocess.STDOUT)
+        return cls(batches, log, process)
+
+    def wait(self):
+        code = self.process.wait()
+        assert code == 0, f"rnncourse grade failed (exit code {code}); the end of {self.log}:\n" \
+                          + self.log.read_text(errors="replace")[-3000:]
+
+    def results(self):
+        """{lab: {submission: result}} from the gradebooks; results of files no longer there are dropped."""
+        return {lab: read_gradebook(Path(out), {p.name for p in Path(folder).iterdir()})
+                for lab, folder, out in self.batches}
+
+
 def read_gradebook(out, keep):
     """{submission: result} from a gradebook folder; results of submissions not in `keep` are dropped."""
     results = {}
@@ -279,22 +318,22 @@ def read_gradebook(out, keep):
     return results
 
 
-@pytest.fixture(scope="session")
-def contract(built, cache_dir, colab_kernel, tmp_path_factory):
-    """{lab: LabContract}: every lab's notebooks run as students run them (two at a time), then
-    every contract submission graded in one `rnncourse grade` process, both cached by content."""
-    scratch = tmp_path_factory.mktemp("contract")
-    kinds = {"colab-solved": (built.solved_notebook, colab_kernel),
-             "colab-blank": (built.student_notebook, colab_kernel),
-             "handin": (built.solved_notebook, "python3")}
-    work = [(lab, kind) for lab in built.labs for kind in kinds]
-    with ThreadPoolExecutor(PARALLEL) as pool:
-        stored = pool.map(lambda job: run_cached(cache_dir, scratch, job[1], job[0], kinds[job[1]][0](job[0]),
-                                                 kinds[job[1]][1]), work)
-        runs = {}
-        for (lab, kind), folder in zip(work, stored):
-            runs.setdefault(lab, {})[kind] = folder
+@dataclass
+class ContractGrading:
+    """The contract's submissions (but the handed-in zips), written and being graded."""
+    contracts: dict             # lab -> LabContract, results not yet read
+    grading: Grading
+    scratch: Path
+    grades: Path                # this package's gradebooks in the cache
 
+    def stop(self):
+        self.grading.process.kill()
+        self.grading.process.wait()
+
+
+def start_contract(built, cache_dir, scratch):
+    """Write every lab's contract submissions (but the handed-in zip) under `scratch` and start
+    grading them; returns the ContractGrading."""
     grades = cache_dir / "grades" / package_key()
     for stale in (cache_dir / "grades").glob("*"):
         if stale != grades:
@@ -302,12 +341,45 @@ def contract(built, cache_dir, colab_kernel, tmp_path_factory):
     contracts, batches = {}, []
     for name, lab in built.labs.items():
         folder = scratch / "submissions" / name
-        mutants, alternatives = contract_submissions(built, lab, runs[name], folder)
-        executed = {kind: nbformat.read(runs[name][kind] / "executed.ipynb", as_version=4) for kind in kinds}
-        contracts[name] = LabContract(lab, {}, mutants, alternatives, executed)
+        mutants, alternatives = contract_submissions(built, lab, folder)
+        contracts[name] = LabContract(lab, mutants, alternatives)
         batches.append((name, str(folder), str(grades / name)))
-    subprocess.run([sys.executable, "-c", GRADE_ALL, str(built.root), json.dumps(batches), str(GRADING_JOBS),
-                    str(GRADING_TIMEOUT)], check=True, cwd=built.root)
-    for name, folder, out in batches:
-        contracts[name].results = read_gradebook(Path(out), {p.name for p in Path(folder).iterdir()})
+    return ContractGrading(contracts, Grading.start(built, batches, scratch / "grading.log"), scratch, grades)
+
+
+@pytest.fixture(scope="session")
+def contract(built, cache_dir, colab_kernel):
+    """{lab: LabContract}: every lab's notebooks run as students run them (two at a time) while the
+    contract's submissions are graded (started with `built`); then the zips those runs handed in
+    are graded too. Runs and gradebooks are cached by content."""
+    started = built.contract_grading
+    scratch, contracts = started.scratch, started.contracts
+    kinds = {"colab-solved": (built.solved_notebook, colab_kernel),
+             "colab-blank": (built.student_notebook, colab_kernel),
+             "handin": (built.solved_notebook, "python3")}
+    work = [(lab, kind) for lab in built.labs for kind in kinds]
+    handins = []
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        stored = pool.map(lambda job: run_cached(cache_dir, scratch, job[1], job[0], kinds[job[1]][0](job[0]),
+                                                 kinds[job[1]][1]), work)
+        for (lab, kind), folder in zip(work, stored):
+            contracts[lab].runs[kind] = nbformat.read(folder / "executed.ipynb", as_version=4)
+            if kind == "handin" and (folder / "handin.zip").is_file():
+                handed_in = scratch / "handin" / lab
+                handed_in.mkdir(parents=True)
+                shutil.copy(folder / "handin.zip", handed_in / "handin.zip")
+                handins.append((lab, str(handed_in), str(started.grades / f"{lab}-handin")))
+    gradings = [started.grading]
+    if handins:
+        gradings.append(Grading.start(built, handins, scratch / "grading-handins.log"))
+    try:
+        for grading in gradings:
+            grading.wait()
+    finally:
+        for grading in gradings[1:]:
+            grading.process.kill()
+            grading.process.wait()
+    for grading in gradings:
+        for lab, results in grading.results().items():
+            contracts[lab].results.update(results)
     return contracts
