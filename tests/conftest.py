@@ -15,7 +15,8 @@ run regrades and rebuilds only what changed, and CI, starting clean, does everyt
 
 The contract's grading starts in the background as soon as the course is built, so that the other
 tests on the built course run while it grades; the `contract` fixture then runs the notebooks as
-students do and waits for the grades. Collection reads only file names. RNNCOURSE_LABS="02 bigram" narrows the lab tests to some labs.
+students do and waits for the grades. Collection reads only file names. RNNCOURSE_LABS="02 bigram"
+narrows the lab tests to some labs.
 """
 
 import hashlib
