@@ -349,10 +349,12 @@ def start_contract(built, cache_dir, scratch):
 
 
 @pytest.fixture(scope="session")
-def contract(built, cache_dir, colab_kernel):
+def contract(built, cache_dir, colab_kernel, tmp_path_factory):
     """{lab: LabContract}: every lab's notebooks run as students run them (two at a time) while the
     contract's submissions are graded (started with `built`); then the zips those runs handed in
     are graded too. Runs and gradebooks are cached by content."""
+    if built.contract_grading is None:      # asked for only now (getfixturevalue): start it here
+        built.contract_grading = start_contract(built, cache_dir, tmp_path_factory.mktemp("contract"))
     started = built.contract_grading
     scratch, contracts = started.scratch, started.contracts
     kinds = {"colab-solved": (built.solved_notebook, colab_kernel),
