@@ -167,7 +167,7 @@ def built(request, cache_dir, tmp_path_factory):
         course.contract_grading = start_contract(course, cache_dir, tmp_path_factory.mktemp("contract"))
     yield course
     if course.contract_grading:
-        course.contract_grading.stop()
+        course.contract_grading.grading.stop()
 
 
 # ---------------------------------------------------------------- the grading contract, graded
@@ -301,6 +301,10 @@ class Grading:
         assert code == 0, f"rnncourse grade failed (exit code {code}); the end of {self.log}:\n" \
                           + self.log.read_text(errors="replace")[-3000:]
 
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
     def results(self):
         """{lab: {submission: result}} from the gradebooks; results of files no longer there are dropped."""
         return {lab: read_gradebook(Path(out), {p.name for p in Path(folder).iterdir()})
@@ -326,10 +330,6 @@ class ContractGrading:
     grading: Grading
     scratch: Path
     grades: Path                # this package's gradebooks in the cache
-
-    def stop(self):
-        self.grading.process.kill()
-        self.grading.process.wait()
 
 
 def start_contract(built, cache_dir, scratch):
@@ -380,8 +380,7 @@ def contract(built, cache_dir, colab_kernel, tmp_path_factory):
             grading.wait()
     finally:
         for grading in gradings[1:]:
-            grading.process.kill()
-            grading.process.wait()
+            grading.stop()
     for grading in gradings:
         for lab, results in grading.results().items():
             contracts[lab].results.update(results)
