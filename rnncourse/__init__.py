@@ -15,7 +15,12 @@ Teaching code, one idea per module:
 Course tooling (build, lab registry, student set-up, CLI) lives in rnncourse.course.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("rnncourse")      # pyproject.toml's, the one place it is written
+except PackageNotFoundError:                 # imported from a checkout that was never installed
+    __version__ = "0+unknown"
 
 
 def start_lab(lab):

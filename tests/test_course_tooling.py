@@ -4,15 +4,18 @@ Each bad master notebook is a copy of lab 01 with one defect, in a course root o
 the message can be checked to name the lab, the cell or key, and the fix.
 """
 
+import contextlib
+import io
+import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from rnncourse.course.build import BuildError, build, remove_orphans
+from rnncourse.course.cli import main
 from rnncourse.course.labs import LabError, find_labs, select_labs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,8 +23,16 @@ LAB = "01-forward"
 
 
 def rnncourse(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "rnncourse.course.cli", *args], cwd=cwd,
-                          capture_output=True, text=True)
+    """`rnncourse ARGS` run in folder `cwd`, in this process (a new one would spend seconds on imports):
+    its exit code and what it printed, as subprocess.run would give them."""
+    out, err, here = io.StringIO(), io.StringIO(), os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture
@@ -156,9 +167,14 @@ def test_failing_solution_fails_the_build_and_leaves_labs_alone(course):
 
 @pytest.mark.slow
 def test_cli_build_prints_the_summary(course):
-    """The instructor's one command: builds, refreshes labs/ and prints labs, questions and points."""
+    """The instructor's one command: builds, refreshes labs/ and prints labs, questions and points.
+    A package_source that can move (here a branch) is built with, and warned about."""
+    branch = "rnncourse @ git+https://github.com/ORG/rnncourse.git@main"
+    (course / "solutions" / "course.yml").write_text(f"package_source: '{branch}'\n")
     result = rnncourse("build", cwd=course)
     assert result.returncode == 0, result.stderr
+    assert f"warning: package_source '{branch}'" in result.stderr and "looks like a branch" in result.stderr
+    assert repr(branch) in nbformat.read(course / "labs" / f"{LAB}.ipynb", as_version=4).cells[0].source
     lab = find_labs(course)[0]
     row = next(line for line in result.stdout.splitlines() if line.startswith(LAB))
     assert row.split() == [LAB, str(len(lab.questions)), str(len(lab.autograded)), f"{lab.points:g}"]
@@ -195,7 +211,7 @@ def test_full_build_removes_student_files_of_a_deleted_lab(tmp_path):
 
 @pytest.mark.parametrize("text, expected", [
     ("package_source: x\npackage_sorce: y\n", ["unknown setting 'package_sorce'", "did you mean 'package_source'"]),
-    ("extra_packages: {sklearn: scikit-learn}\n", ["missing 'package_source'", "pin a tag"]),
+    ("package_source: ''\n", ["package_source should be a pip requirement", "leave it out"]),
     ("package_source: x\nextra_packages: [scikit-learn]\n", ["extra_packages should map module names"]),
     ("otter_version: '7.0.0'\npackage_source: x\n", ["unknown setting 'otter_version'"]),
 ])
@@ -208,8 +224,55 @@ def test_bad_course_settings_are_named(course, text, expected):
         assert words in result.stderr, result.stderr
 
 
+def pyproject_version():
+    import tomllib
+
+    return tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+
+
+def test_package_source_defaults_to_the_release_that_builds_the_labs(course):
+    """Left out of course.yml, package_source pins rnncourse to pyproject.toml's version."""
+    from rnncourse.course.settings import CourseSettings
+
+    (course / "solutions" / "course.yml").write_text("extra_packages: {sklearn: scikit-learn}\n")
+    assert CourseSettings.read(course).package_source == f"rnncourse=={pyproject_version()}"
+
+
+def test_every_lab_pins_the_version_in_pyproject():
+    """labs/ as committed: each first cell installs rnncourse==<pyproject.toml's version> unless
+    that very version is installed (a stale editable install would pin an old one: run setup)."""
+    version = pyproject_version()
+    for notebook in sorted((REPO / "labs").glob("*.ipynb")):
+        cell = nbformat.read(notebook, as_version=4).cells[0].source
+        assert f"_lab_version, _source = '{version}', 'rnncourse=={version}'" in cell, \
+            f"{notebook.name}: its first cell does not pin rnncourse {version}: run tools/setup.sh, rnncourse build"
+
+
+@pytest.mark.parametrize("source, problem", [
+    ("rnncourse==0.1.0", None),
+    ("rnncourse @ git+https://github.com/o/rnncourse.git@v0.1.0", None),
+    ("rnncourse @ git+https://github.com/o/rnncourse.git@3f2c1e9", None),
+    ("rnncourse @ https://example.org/rnncourse-0.1.0-py3-none-any.whl", None),
+    ("rnncourse", "names no exact version"),
+    ("rnncourse>=0.1", "names no exact version"),
+    ("rnncourse==0.0.9", "pins 0.0.9, but the labs are built with rnncourse 0.1.0"),
+    ("rnncourse @ git+https://github.com/o/rnncourse.git@main", "'@main' looks like a branch"),
+    ("git+https://github.com/o/rnncourse.git@fall-term", "'@fall-term' looks like a branch"),
+    ("rnncourse @ git+ssh://git@github.com/o/rnncourse.git", "names no tag or commit"),
+    ("rnncourse @ git+https://github.com/o/rnncourse.git@v0.2.0", "tag v0.2.0 is not the version"),
+    ("rnncourse @ file:///srv/rnncourse-0.0.9-py3-none-any.whl", "the file is rnncourse 0.0.9"),
+    ("numpy==1.26", "installs 'numpy', not rnncourse"),
+])
+def test_a_package_source_that_can_move_is_named(source, problem):
+    from rnncourse.course.settings import pin_problem
+
+    found = pin_problem(source, "0.1.0")
+    assert (found is None) if problem is None else (problem in (found or "")), found
+
+
 def test_first_cell_installs_the_course_package_the_pinned_otter_and_extras(course):
-    """The student's first cell installs what course.yml names, and the Otter release that built the lab."""
+    """The student's first cell installs what course.yml names unless this version of rnncourse is
+    there, plus the Otter release that built the lab and the extras when missing."""
     from importlib.metadata import version
 
     from rnncourse.course.settings import CourseSettings
@@ -218,8 +281,9 @@ def test_first_cell_installs_the_course_package_the_pinned_otter_and_extras(cour
     (course / "solutions" / "course.yml").write_text("package_source: 'rnncourse @ git+https://x/y.git@v1'\n"
                                                      "extra_packages: {sklearn: scikit-learn}\n")
     cell = setup_cell_source(LAB, CourseSettings.read(course))
+    assert f"_lab_version, _source = '{version('rnncourse')}', 'rnncourse @ git+https://x/y.git@v1'" in cell
     assert f"'otter': 'otter-grader[grading]=={version('otter-grader')}'" in cell
-    assert "'rnncourse': 'rnncourse @ git+https://x/y.git@v1'" in cell and "'sklearn': 'scikit-learn'" in cell
+    assert "'sklearn': 'scikit-learn'" in cell
     assert cell.rstrip().endswith(f"grader = rnncourse.start_lab('{LAB}')")
 
 

@@ -21,14 +21,15 @@ import yaml
 
 from .labs import CONFIG_MARK, Lab, select_labs
 from .leaks import find_leaks
-from .settings import CourseSettings
+from .settings import CourseSettings, package_version, pin_problem
 from .student import setup_cell_source
 
 PUBLIC_TESTS = Path("rnncourse") / "lab_tests"
 HAND_IN_TEXT = ("## Hand in\n\n"
-                "Save the notebook, then run the cell below. In Jupyter it writes a zip to hand in "
-                "(and checks that the zip grades as your notebook does); in Colab it tells you what to "
-                "download. The last cell of the notebook re-runs every public check.")
+                "Save the notebook, then run the cell below. It writes a zip to hand in: in Jupyter it "
+                "also checks that the zip grades as your notebook does, and in Colab it runs every "
+                "public check and starts the zip's download. The last cell of the notebook re-runs every "
+                "public check.")
 
 
 @dataclass
@@ -164,6 +165,13 @@ def build(root, wanted=(), log=print):
     root = Path(root)
     settings = CourseSettings.read(root)
     labs = select_labs(root, wanted)
+    unpinned = pin_problem(settings.package_source, package_version())
+    if unpinned:
+        # A warning, not an error: a course in development builds from a branch all the time.
+        print(f"warning: package_source {settings.package_source!r} in solutions/course.yml may not install "
+              f"the rnncourse these labs are built with: {unpinned}. Leave package_source out to pin "
+              f"rnncourse=={package_version()}, or pin a tag or commit (README: Before the first class).",
+              file=sys.stderr)
     built, failures = [], []
     with tempfile.TemporaryDirectory(prefix="rnncourse-build-") as scratch:
         for lab in labs:

@@ -1,15 +1,19 @@
 """Course settings: the keys of solutions/course.yml, their defaults, meanings and checks, in one place.
 
 The Otter release is not a setting: student notebooks install the Otter that built them, the one
-requirements.txt pins (otter_requirement below).
+requirements.txt pins (otter_requirement below). Nor is the course package's version: the labs pin
+the rnncourse that builds them (package_version below), so a notebook and the public tests it
+checks against always come from the same release.
 """
 
 import difflib
+import re
 from dataclasses import MISSING, dataclass, field, fields
 from importlib.metadata import version
 from pathlib import Path
 
 import yaml
+from packaging.requirements import InvalidRequirement, Requirement
 
 COURSE_FILE = Path("solutions") / "course.yml"
 
@@ -20,10 +24,12 @@ class SettingsError(Exception):
 
 @dataclass(frozen=True)
 class CourseSettings:
-    package_source: str = field(metadata={"help": (
-        "what a student notebook's first cell pip-installs when rnncourse is missing (Colab, Deepnote), "
-        "and what the Gradescope autograder installs: point it at the course repository and pin a tag "
-        "or commit, e.g. 'rnncourse @ git+https://github.com/ORG/rnncourse.git@v1.0'")})
+    package_source: str = field(default=None, metadata={"help": (
+        "what a student notebook's first cell pip-installs when rnncourse is missing or another version, "
+        "and what the Gradescope autograder installs. Default: the release on the Python package index "
+        "that builds the labs, 'rnncourse==<version in pyproject.toml>'. Alternatives: a tag or commit "
+        "of the course repository, 'rnncourse @ git+https://github.com/ORG/rnncourse.git@v0.1.0', or a "
+        "wheel, 'rnncourse @ https://example.org/rnncourse-0.1.0-py3-none-any.whl'")})
     extra_packages: dict = field(default_factory=dict, metadata={"help": (
         "more packages the first cell installs when missing, as {module: pip requirement}, "
         "e.g. {sklearn: scikit-learn}")})
@@ -47,13 +53,15 @@ class CourseSettings:
             required = f.default is MISSING and f.default_factory is MISSING
             if required and name not in values:
                 raise SettingsError(f"{path}: missing {name!r}: {f.metadata['help']}.")
-        if not isinstance(values["package_source"], str) or not values["package_source"].strip():
-            raise SettingsError(f"{path}: package_source should be a pip requirement (text).")
+        source = values.get("package_source")
+        if source is not None and (not isinstance(source, str) or not source.strip()):
+            raise SettingsError(f"{path}: package_source should be a pip requirement (text), "
+                                f"e.g. 'rnncourse=={package_version()}'; leave it out for that default.")
         extra = values.get("extra_packages") or {}
         if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
             raise SettingsError(f"{path}: extra_packages should map module names to pip requirements, "
                                 "e.g. {sklearn: scikit-learn}.")
-        return cls(package_source=values["package_source"], extra_packages=dict(extra))
+        return cls(package_source=(source or f"rnncourse=={package_version()}").strip(), extra_packages=dict(extra))
 
     @classmethod
     def describe(cls):
@@ -65,6 +73,52 @@ def otter_requirement():
     """The Otter that students and Gradescope install: the release installed here, which
     requirements.txt pins and which built the labs."""
     return f"otter-grader[grading]=={version('otter-grader')}"
+
+
+def package_version():
+    """The version of the rnncourse that builds the labs (pyproject.toml's, once installed)."""
+    return version("rnncourse")
+
+
+GIT_REF = re.compile(r"^git\+.+?@([^@/#]+)(#.*)?$")      # the part after the last '@' of a git URL
+COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
+VERSION_TAG = re.compile(r"^v?\d+(\.\d+)*([.-]?(a|b|rc|post|dev)\d*)?$")
+WHEEL_VERSION = re.compile(r"/rnncourse-([^-/]+)(-[^/]*)?\.(whl|tar\.gz|zip)$")
+
+
+def pin_problem(source, built_version):
+    """Why the pip requirement `source` may not install the rnncourse `built_version` every time
+    (a branch, no version, another version), or None when it is pinned to it."""
+    try:
+        requirement = Requirement(source)
+        url = requirement.url
+    except InvalidRequirement:
+        requirement, url = None, source          # pip also takes a bare URL or path
+    if requirement is not None and requirement.name.lower() != "rnncourse":
+        return f"it installs {requirement.name!r}, not rnncourse"
+    if url is None:
+        pins = [s.version for s in requirement.specifier if s.operator in ("==", "===")]
+        if not pins or "*" in pins[0]:
+            return "it names no exact version, so students get whatever release is newest that day"
+        if pins[0] != built_version:
+            return f"it pins {pins[0]}, but the labs are built with rnncourse {built_version}"
+        return None
+    if url.startswith("git+"):
+        ref = GIT_REF.match(url)
+        if ref is None:
+            return "the git URL names no tag or commit, so students get the default branch as it is that day"
+        tag = ref.group(1)
+        if COMMIT.match(tag):
+            return None
+        if not VERSION_TAG.match(tag):
+            return f"'@{tag}' looks like a branch, which moves; pin a tag (@v{built_version}) or a commit"
+        if tag.lstrip("v") != built_version:
+            return f"the tag {tag} is not the version the labs are built with, rnncourse {built_version}"
+        return None
+    wheel = WHEEL_VERSION.search(url)
+    if wheel and wheel.group(1) != built_version:
+        return f"the file is rnncourse {wheel.group(1)}, but the labs are built with rnncourse {built_version}"
+    return None
 
 
 def did_you_mean(key, known):
