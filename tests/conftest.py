@@ -5,9 +5,9 @@ run regrades and rebuilds only what changed, and CI, starting clean, does everyt
 
     build/<lab>-<key>/     one lab built by `rnncourse build` in a course root of its own; the key
                            hashes the master, course.yml, the course tooling and Otter's version
-    runs/<key>/            a notebook executed as a student would (simulated Colab, or Jupyter
-                           with grader.submit()); the key hashes the notebook, the package and
-                           the Colab stand-in
+    runs/<key>/            a notebook executed as a student would in Colab (simulated), with the
+                           zip its grader.submit() wrote; the key hashes the notebook, the
+                           package and the Colab stand-in
     grades/<package>/<lab> the gradebook of `rnncourse grade` over the lab's contract
                            submissions (<lab>-handin: over the zip its Jupyter run handed in); it
                            regrades a submission whose file or autograder changed, and the folder
@@ -33,10 +33,11 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from nbclient import NotebookClient
 
 from rnncourse.course.answers import names_under_test, stub_answer, with_answer
 from rnncourse.course.labs import lab_names
+
+from notebooks import COLAB, kernel_argv, run_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 TESTS = REPO / "tests"
@@ -57,6 +58,24 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if {"built", "contract"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+NOTES = pytest.StashKey[list]()
+
+
+def pytest_configure(config):
+    config.stash[NOTES] = []
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    for line in config.stash.get(NOTES, []):
+        terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def note(request):
+    """note(line): printed at the end of the run, e.g. where a test left files worth a look."""
+    return request.config.stash[NOTES].append
 
 
 @pytest.fixture(scope="module")
@@ -172,8 +191,6 @@ def built(request, cache_dir, tmp_path_factory):
 
 # ---------------------------------------------------------------- the grading contract, graded
 
-COLAB = TESTS / "colab"         # a stand-in for google.colab, so that Otter takes its Colab path
-RUN_TIMEOUT = 300               # seconds per cell when a notebook is run as a student runs it
 
 
 def load_answers(kind, lab):
@@ -188,7 +205,7 @@ class LabContract:
     lab: object                 # labs.Lab
     mutants: dict               # question -> wrong answers [{why, code}]
     alternatives: dict          # question -> correct variants [{why, code}]
-    runs: dict = field(default_factory=dict)     # "colab-solved", "colab-blank", "handin" -> executed notebook
+    runs: dict = field(default_factory=dict)     # "colab-solved", "colab-blank" -> executed notebook
     results: dict = field(default_factory=dict)  # submission file name -> gradebook result (gradebook.py)
 
     def why_failed(self, submission, question):
@@ -204,39 +221,35 @@ class LabContract:
 
 
 @pytest.fixture(scope="session")
-def colab_kernel(tmp_path_factory):
-    """A kernelspec whose shell is google.colab._shell.Shell, so Otter takes its Colab path for real."""
+def kernels(tmp_path_factory):
+    """add(name, argv, env=None): a Jupyter kernelspec that this session's notebook runs can name."""
     spec_root = tmp_path_factory.mktemp("jupyter")
-    spec = spec_root / "kernels" / "fake-colab"
-    spec.mkdir(parents=True)
-    spec.joinpath("kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                 "--IPKernelApp.kernel_class=colab_kernel.ColabKernel"],
-        "display_name": "Python 3 (Colab simulated)", "language": "python",
-        "env": {"PYTHONPATH": str(COLAB)},
-    }))
     os.environ["JUPYTER_PATH"] = str(spec_root)
-    return "fake-colab"
+
+    def add(name, argv, env=None):
+        spec = spec_root / "kernels" / name
+        spec.mkdir(parents=True)
+        spec.joinpath("kernel.json").write_text(json.dumps({
+            "argv": argv, "display_name": name, "language": "python",
+            "env": env or {}}))
+        return name
+
+    return add
 
 
-def run_notebook(notebook, folder, kernel, name=None):
-    """Execute a copy of `notebook`, alone in the empty `folder` (as `name`), top to bottom, errors
-    kept in the outputs; returns the executed notebook."""
-    folder.mkdir(parents=True)
-    copy = folder / (name or notebook.name)
-    shutil.copy(notebook, copy)
-    nb = nbformat.read(copy, as_version=4)
-    NotebookClient(nb, kernel_name=kernel, timeout=RUN_TIMEOUT, allow_errors=True,
-                   resources={"metadata": {"path": str(folder)}}).execute()
-    return nb
+@pytest.fixture(scope="session")
+def colab_kernel(kernels):
+    """A kernelspec whose shell is google.colab._shell.Shell, so Otter takes its Colab path for real."""
+    return kernels("fake-colab", kernel_argv(sys.executable, colab=True), {"PYTHONPATH": str(COLAB)})
 
 
 def run_cached(cache, scratch, kind, lab, notebook, kernel):
     """The notebook run as a student runs it, from the cache when nothing it depends on changed.
 
-    kind "colab-solved", "colab-blank": run under the simulated Colab kernel. "handin": run in
-    plain Jupyter, where its last cell, grader.submit(), writes the zip a student hands in (kept as
-    handin.zip beside the executed notebook). Returns the cache folder.
+    kind "colab-solved", "colab-blank": run under the simulated Colab kernel, in a folder with no
+    notebook file, as in Colab. Both end with grader.submit(), which writes the zip a student hands
+    in; the solved run's zip is kept as handin.zip beside the executed notebook. Returns the cache
+    folder.
     """
     key = digest(notebook, kind, package_key(), *sources(COLAB))[:20]
     stored = cache / "runs" / f"{lab}-{kind}-{key}"
@@ -244,9 +257,9 @@ def run_cached(cache, scratch, kind, lab, notebook, kernel):
         for stale in (cache / "runs").glob(f"{lab}-{kind}-*"):
             shutil.rmtree(stale)
         folder = scratch / f"{lab}-{kind}"
-        nb = run_notebook(notebook, folder, kernel, name=f"{lab}.ipynb")
+        nb = run_notebook(notebook, folder, kernel, colab=True)
         stored.mkdir(parents=True)
-        for handed_in in folder.glob(f"{lab}_*.zip"):
+        for handed_in in folder.glob(f"{lab}_*.zip") if kind == "colab-solved" else ():
             shutil.copy(handed_in, stored / "handin.zip")
         nbformat.write(nb, stored / "executed.ipynb")
     return stored
@@ -350,24 +363,25 @@ def start_contract(built, cache_dir, scratch):
 
 @pytest.fixture(scope="session")
 def contract(built, cache_dir, colab_kernel, tmp_path_factory):
-    """{lab: LabContract}: every lab's notebooks run as students run them (two at a time) while the
-    contract's submissions are graded (started with `built`); then the zips those runs handed in
-    are graded too. Runs and gradebooks are cached by content."""
+    """{lab: LabContract}: every lab's notebooks run as students run them in Colab (two at a time)
+    while the contract's submissions are graded (started with `built`); then the zips the solved
+    runs handed in are graded too. Runs and gradebooks are cached by content.
+
+    (Plain Jupyter's grader.submit() is Otter's own export, the same for every lab:
+    test_student_install.py and test_browser.py hand in lab 01 that way.)"""
     if built.contract_grading is None:      # asked for only now (getfixturevalue): start it here
         built.contract_grading = start_contract(built, cache_dir, tmp_path_factory.mktemp("contract"))
     started = built.contract_grading
     scratch, contracts = started.scratch, started.contracts
-    kinds = {"colab-solved": (built.solved_notebook, colab_kernel),
-             "colab-blank": (built.student_notebook, colab_kernel),
-             "handin": (built.solved_notebook, "python3")}
+    kinds = {"colab-solved": built.solved_notebook, "colab-blank": built.student_notebook}
     work = [(lab, kind) for lab in built.labs for kind in kinds]
     handins = []
     with ThreadPoolExecutor(PARALLEL) as pool:
-        stored = pool.map(lambda job: run_cached(cache_dir, scratch, job[1], job[0], kinds[job[1]][0](job[0]),
-                                                 kinds[job[1]][1]), work)
+        stored = pool.map(lambda job: run_cached(cache_dir, scratch, job[1], job[0], kinds[job[1]](job[0]),
+                                                 colab_kernel), work)
         for (lab, kind), folder in zip(work, stored):
             contracts[lab].runs[kind] = nbformat.read(folder / "executed.ipynb", as_version=4)
-            if kind == "handin" and (folder / "handin.zip").is_file():
+            if (folder / "handin.zip").is_file():
                 handed_in = scratch / "handin" / lab
                 handed_in.mkdir(parents=True)
                 shutil.copy(folder / "handin.zip", handed_in / "handin.zip")

@@ -10,25 +10,38 @@ folder with the autograder's own, hidden tests included.
 from importlib import resources
 from pathlib import Path
 
-from .settings import otter_requirement
+from .settings import otter_requirement, package_version
 
 SETUP_CELL = '''\
-# Run this cell first. It installs what this lab needs (if missing) and starts the autograder.
-import importlib.util, subprocess, sys
+# Run this cell first. It installs the course package this lab was built with (and anything else
+# missing), then starts the autograder.
+import importlib.metadata, importlib.util, subprocess, sys
+_lab_version, _source = {version!r}, {source!r}
 _needs = {needs!r}
-_missing = [spec for module, spec in _needs.items() if importlib.util.find_spec(module) is None]
-if _missing:
-    print("Installing", ", ".join(_missing), "...")
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", *_missing], check=True)
+_install = [spec for module, spec in _needs.items() if importlib.util.find_spec(module) is None]
+try:
+    _installed = importlib.metadata.version("rnncourse")
+except importlib.metadata.PackageNotFoundError:
+    _installed = None
+if _installed != _lab_version:
+    _install.insert(0, _source)
+if _install:
+    print("Installing", ", ".join(_install), "...")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--upgrade", *_install], check=True)
+    if "rnncourse" in sys.modules:     # the old one is loaded: only a new process loads the new one
+        import warnings; warnings.filterwarnings("ignore", "To exit")   # IPython's advice on SystemExit
+        raise SystemExit(f"rnncourse {{_installed}} was replaced by {{_lab_version}}: restart the runtime "
+                         "(Runtime > Restart session, or Kernel > Restart) and run this cell again.")
 import rnncourse
 grader = rnncourse.start_lab({lab!r})'''
 
 
 def setup_cell_source(lab_name, settings):
-    """The first cell of lab `lab_name`, given the CourseSettings (solutions/course.yml)."""
-    needs = {"otter": otter_requirement(), "torchviz": "torchviz", "rnncourse": settings.package_source,
-             **settings.extra_packages}
-    return SETUP_CELL.format(needs=needs, lab=lab_name)
+    """The first cell of lab `lab_name`, given the CourseSettings (solutions/course.yml): it installs
+    settings.package_source unless this very version of rnncourse is there already."""
+    needs = {"otter": otter_requirement(), "torchviz": "torchviz", **settings.extra_packages}
+    return SETUP_CELL.format(version=package_version(), source=settings.package_source, needs=needs,
+                             lab=lab_name)
 
 
 def public_tests_dir(lab_name):
@@ -49,20 +62,75 @@ def in_colab():
         return False
 
 
+SAVE_BY_HAND = ("Could not read this notebook from Colab ({why}). Hand it in by hand: File > Download > "
+                "Download .ipynb, and hand in that file.")
+
+
+def colab_hand_in(grader, lab_name):
+    """grader.submit() in Colab, where Otter cannot export: run the public checks in this kernel, zip
+    the notebook as the Colab page holds it (the zip plain Jupyter writes), and download the zip.
+
+    Returns the zip's path, or None when the notebook could not be read (the student is told what
+    to download instead).
+    """
+    import datetime
+
+    import nbformat
+    from IPython import get_ipython
+
+    namespace = get_ipython().user_ns
+    questions = sorted(p.stem for p in Path(grader._tests_dir).glob("*.py") if p.stem != "__init__")
+    failing = [q for q in questions if not grader.check(q, namespace).passed_all]
+    print(f"Public checks: {len(questions) - len(failing)} of {len(questions)} questions pass"
+          + (f" (not yet: {', '.join(failing)})." if failing else "."))
+    try:
+        from google.colab import _message
+        reply = _message.blocking_request("get_ipynb", request="", timeout_sec=120)
+        notebook = nbformat.from_dict(reply["ipynb"])
+    except Exception as e:           # a timeout answers None; an old front end may answer otherwise
+        print(SAVE_BY_HAND.format(why=f"{type(e).__name__}: {e}"))
+        return None
+    nb_path = f"{lab_name}.ipynb"
+    nbformat.write(notebook, nb_path)
+    zip_path = f"{lab_name}_{datetime.datetime.now():%Y_%m_%dT%H_%M_%S_%f}.zip"
+    # Otter refuses to export under Colab only because it cannot find the notebook on disk; it is
+    # there now, so export as plain Jupyter does (the public checks already ran above).
+    colab, grader.interpreter = grader.interpreter, None
+    try:
+        grader.export(nb_path, export_path=zip_path, pdf=False, run_tests=False, display_link=False)
+    finally:
+        grader.interpreter = colab
+    print(f"Wrote {zip_path}: hand in this file.")
+    try:
+        from google.colab import files
+        files.download(zip_path)
+    except Exception:
+        print(f"The download did not start: open the Files panel (the folder icon on the left), "
+              f"right-click {zip_path} and choose Download.")
+    return zip_path
+
+
+# Otter checks a hand-in by grading it in a new process and shows that process's stderr as a warning;
+# when all it holds is ipykernel's note about its local TCP sockets, that only alarms the student.
+KERNEL_TCP_NOTE = r"(\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption\.[^\n]*\n*)+\Z"
+
+
 def start_lab(lab_name):
     """An Otter grader for lab `lab_name` that works in Colab, Deepnote and Jupyter alike."""
+    import warnings
+
     import otter
 
     class LabGrader(otter.Notebook):
-        """otter.Notebook with submit(): a zip to hand in where Otter can export, advice where not."""
+        """otter.Notebook with submit(): the zip to hand in, in Jupyter as in Colab."""
 
         def submit(self):
             if type(self)._grading_mode:
                 return None
             if in_colab():
-                print("In Colab: File > Download > Download .ipynb, then hand in that notebook.\n"
-                      "Your checks above already ran; grader.check_all() runs every public test again.")
-                return None
-            return self.export(pdf=False, run_tests=True)
+                return colab_hand_in(self, lab_name)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", KERNEL_TCP_NOTE, RuntimeWarning)
+                return self.export(pdf=False, run_tests=True)
 
     return LabGrader(tests_dir=str(public_tests_dir(lab_name)))
