@@ -18,17 +18,28 @@ echo "setup: installing packages (requirements-dev.txt)"
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
 
-if ! command -v dot >/dev/null; then
-    # Graphviz draws the labs' computation graphs; without it they print a note instead.
+# Otter's wheel, for the test that installs a student's first cell from nothing, offline.
+OTTER_PIN=$(grep -E '^otter-grader' requirements.txt | sed -E 's/\[[a-z,]+\]//')      # otter-grader==X.Y.Z
+if ! ls .venv/wheels/otter_grader-"${OTTER_PIN#otter-grader==}"-*.whl >/dev/null 2>&1; then
+    echo "setup: fetching $OTTER_PIN's wheel into .venv/wheels"
+    .venv/bin/python -m pip download -q --disable-pip-version-check --no-deps -d .venv/wheels "$OTTER_PIN"
+fi
+
+# System programs from the distribution: Graphviz's dot draws the labs' computation graphs, and
+# Chromium is the browser of the JupyterLab test. Without them those tests skip and say why.
+system_install() {   # system_install PROGRAM APT-PACKAGE BREW-PACKAGE
+    command -v "$1" >/dev/null && return 0
     if command -v apt-get >/dev/null; then
         SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo -n"
-        echo "setup: installing Graphviz (apt-get install graphviz)"
-        { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq graphviz; } >/dev/null 2>&1 \
-            || echo "setup: could not install Graphviz; graph tests will be skipped (install the graphviz package by hand)."
-    elif command -v brew >/dev/null; then
-        brew install graphviz || echo "setup: could not install Graphviz; graph tests will be skipped."
+        echo "setup: installing $2 (apt-get install $2)"
+        { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "$2"; } >/dev/null 2>&1 \
+            || echo "setup: could not install $2; the tests that need $1 will be skipped (install it by hand)."
+    elif command -v brew >/dev/null && [ -n "$3" ]; then
+        brew install "$3" || echo "setup: could not install $3; the tests that need $1 will be skipped."
     else
-        echo "setup: Graphviz's dot is missing and no apt-get or brew was found; graph tests will be skipped."
+        echo "setup: $1 is missing and could not be installed here; the tests that need it will be skipped."
     fi
-fi
+}
+system_install dot graphviz graphviz
+system_install chromium chromium ""
 echo "setup: done ($(.venv/bin/python -c 'import torch, otter; print(f"torch {torch.__version__}, otter-grader {otter.__version__}")'))"
