@@ -24,18 +24,14 @@ import pytest
 
 from rnncourse.course.answers import answer_cell
 
+from chromium import launch, needs_chromium
+
 REPO = Path(__file__).resolve().parents[1]
 LAB, QUESTION = "01-forward", "forward"
-CHROMIUM = Path("/usr/bin/chromium")
-# As root and on a closed network, Chromium needs no sandbox and none of its background connections.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
 # A classic slip the public check catches: * multiplies elementwise (and broadcasts to 2×2), @ is the product.
 WRONG = "h1 = relu(U * x1 + V * h0)\no1 = W * h1\nh2 = relu(U * x2 + V * h1)\no2 = W * h2"
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium "
-                                                               "(tools/setup.sh does where it can)")]
+pytestmark = [pytest.mark.slow, needs_chromium]
 
 
 def free_port():
@@ -94,7 +90,7 @@ def test_a_student_answers_checks_and_hands_in_in_jupyterlab(jupyterlab, built, 
     note(f"JupyterLab test screenshots: {shots}")
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(60_000)
         expect.set_options(timeout=60_000)      # the first cell imports torch and Otter: seconds, more under load

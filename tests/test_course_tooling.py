@@ -4,35 +4,19 @@ Each bad master notebook is a copy of lab 01 with one defect, in a course root o
 the message can be checked to name the lab, the cell or key, and the fix.
 """
 
-import contextlib
-import io
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from rnncourse.course.build import BuildError, build, remove_orphans
-from rnncourse.course.cli import main
 from rnncourse.course.labs import LabError, find_labs, select_labs
+
+from command import rnncourse
 
 REPO = Path(__file__).resolve().parents[1]
 LAB = "01-forward"
-
-
-def rnncourse(*args, cwd):
-    """`rnncourse ARGS` run in folder `cwd`, in this process (a new one would spend seconds on imports):
-    its exit code and what it printed, as subprocess.run would give them."""
-    out, err, here = io.StringIO(), io.StringIO(), os.getcwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(list(args))
-    finally:
-        os.chdir(here)
-    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture
