@@ -189,6 +189,16 @@ def built(request, cache_dir, tmp_path_factory):
         course.contract_grading.grading.stop()
 
 
+@pytest.fixture(scope="session")
+def demo_run(built):
+    """`rnncourse demo 1` once: lab 01's demo submissions graded, as the README's first command
+    does. (the finished command, its gradebook folder); tests that write there work on a copy."""
+    result = subprocess.run([sys.executable, "-m", "rnncourse.course.cli", "demo", "1", "--jobs", "2"],
+                            cwd=built.root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result, built.root / "dist" / "demo" / "01-forward" / "grades"
+
+
 # ---------------------------------------------------------------- the grading contract, graded
 
 

@@ -114,13 +114,6 @@ def ta_dir(built):
 
 # ---------------------------------------------------------------- the demo: scores of known submissions
 
-@pytest.fixture(scope="module")
-def demo_run(built):
-    result = rnncourse("demo", "1", "--jobs", "2", cwd=built.root)
-    assert result.returncode == 0, result.stderr
-    return result, built.root / "dist" / "demo" / LAB / "grades"
-
-
 def test_demo_rows_have_the_contract_scores(demo_run, lab01):
     """Correct: full marks on every question; partly wrong: loses exactly its blanked question;
     blank: 0 everywhere; broken: invalid. Columns and order as documented."""

@@ -1,13 +1,19 @@
-"""The `rnncourse` command: build, list and grade the labs of a course checkout."""
+"""The `rnncourse` command: build, list and grade the labs of a course checkout, and mark written answers."""
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
 from .build import BuildError, build, summary
 from .demo import demo
+from .export import ExportError, export_grades
 from .grade import DEFAULT_TIMEOUT, GradeError, grade
-from .gradebook import GradebookError
+from .gradebook import MARKER, GradebookError, shown
 from .labs import LabError, find_course_root, select_labs
+from .limits import Limits, parse_size
+from .merge import MergeError, merge
+from .review import SHEET, review
 from .settings import SettingsError
 
 
@@ -28,13 +34,61 @@ def cmd_list(args):
 
 
 def cmd_grade(args):
+    limits = Limits(memory=parse_size(args.memory) if args.memory else None, memory_label=args.memory or "",
+                    no_network=args.no_network)
     book = grade(find_course_root(), args.lab, args.paths, out=args.out, jobs=args.jobs, timeout=args.timeout,
-                 force=args.force, docker=args.docker)
+                 force=args.force, docker=args.docker, limits=limits)
     print(book.summary())
+
+
+def gradebook_of(args):
+    """(lab, gradebook folder) of a review or merge command: --grades, or grades-<lab> here."""
+    (lab,) = select_labs(find_course_root(), [args.lab])
+    folder = Path(args.grades or f"grades-{lab.name}")
+    if not (folder / MARKER).is_file():
+        raise GradebookError(f"{folder} holds no grades: run `rnncourse grade {args.lab} ... --out {folder}` "
+                             "first, or give --grades DIR.")
+    return lab, folder
+
+
+def cmd_review(args):
+    lab, folder = gradebook_of(args)
+    index = review(folder, lab, names=args.names)
+    print(f"Written answers of {lab.name}: open {shown(index)}; score them in {shown(folder / SHEET)}, "
+          f"then run `rnncourse merge {args.lab}{f' --grades {args.grades}' if args.grades else ''}`.")
+
+
+def cmd_merge(args):
+    lab, folder = gradebook_of(args)
+    merged, unmarked = merge(folder, lab, args.sheet)
+    print(f"Merged {merged} written-answer scores into {shown(folder / 'grades.csv')} and the feedback"
+          + (f"; {unmarked} answers have no points yet." if unmarked else "."))
+
+
+def cmd_export(args):
+    folder = Path(args.dir)
+    if not (folder / MARKER).is_file():
+        raise GradebookError(f"{folder} holds no grades: give the folder `rnncourse grade --out` wrote.")
+    (lab,) = select_labs(find_course_root(), [json.loads((folder / MARKER).read_text())["lab"]])
+    export, path = export_grades(folder, lab, args.roster, args.format, args.title, args.id_column, args.mapping,
+                                 args.out)
+    graded = sum(bool(row["total"]) for row in export.rows)
+    print(f"Wrote {shown(path)}: {len(export.rows)} students, {graded} with a score, out of {export.possible:g}.")
+    if export.report():
+        print(f"To look at (also in {shown(folder / 'export-report.txt')}):\n" + export.report())
 
 
 def cmd_demo(args):
     demo(find_course_root(), args.labs, jobs=args.jobs)
+
+
+def size(text):
+    """--memory's value, checked (and kept as written, for messages)."""
+    try:
+        parse_size(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return text
 
 
 def positive(kind):
@@ -68,7 +122,38 @@ def parser():
                    help=f"stop a submission after this long (default: {DEFAULT_TIMEOUT})")
     g.add_argument("--force", action="store_true", help="grade every submission again")
     g.add_argument("--docker", action="store_true", help="grade with `otter grade` in Docker containers instead")
+    g.add_argument("--memory", type=size, metavar="SIZE",
+                   help="cap each submission's memory (e.g. 1G): past it, status error, 'out of memory'")
+    g.add_argument("--no-network", action="store_true",
+                   help="run each submission without network access (a network namespace; Linux)")
     g.set_defaults(run=cmd_grade)
+    r = sub.add_parser("review", help="one page per written question with every answer, and a score sheet",
+                       description="Write review/<question>.html (every submission's answer, by anonymous code) "
+                                   f"and {SHEET} (a row per answer to fill) into the gradebook folder.")
+    r.add_argument("lab", metavar="LAB", help="lab number or name")
+    r.add_argument("--grades", metavar="DIR", help="gradebook folder (default: grades-<lab> here)")
+    r.add_argument("--names", action="store_true", help="show submission names instead of codes")
+    r.set_defaults(run=cmd_review)
+    m = sub.add_parser("merge", help="bring the filled score sheet into grades.csv and the feedback",
+                       description="Check every row of the score sheet, then add the written questions' columns "
+                                   "to grades.csv (total and possible included) and the comments to the feedback.")
+    m.add_argument("lab", metavar="LAB", help="lab number or name")
+    m.add_argument("--grades", metavar="DIR", help="gradebook folder (default: grades-<lab> here)")
+    m.add_argument("--sheet", metavar="FILE", help=f"the filled score sheet (default: DIR/{SHEET})")
+    m.set_defaults(run=cmd_merge)
+    e = sub.add_parser("export", help="the gradebook keyed by student, for an LMS (Canvas) to import",
+                       description="Match submissions to the students of a roster (Canvas's export, or any CSV with "
+                                   "Student and an id column) and write an importable gradebook; list what did not "
+                                   "match.")
+    e.add_argument("dir", metavar="DIR", help="gradebook folder (`rnncourse grade --out`)")
+    e.add_argument("--roster", required=True, metavar="ROSTER.csv", help="students: Student, ID, ... (Canvas export)")
+    e.add_argument("--format", choices=["canvas", "csv"], default="canvas", help="canvas (default) or a plain csv")
+    e.add_argument("--title", help="the assignment's column, as the LMS names it, e.g. 'Lab 01 (4512)' "
+                                   "(default: the lab's name)")
+    e.add_argument("--id-column", default="ID", metavar="COLUMN", help="the roster's student id column (default: ID)")
+    e.add_argument("--mapping", metavar="FILE", help="CSV of submission,student (the roster id) instead of matching")
+    e.add_argument("--out", metavar="FILE", help="where to write (default: DIR/gradebook-<format>.csv)")
+    e.set_defaults(run=cmd_export)
     d = sub.add_parser("demo", help="grade demo submissions of each lab (correct, partly wrong, blank, broken)")
     d.add_argument("labs", nargs="*", help="lab numbers or names (default: all)")
     d.add_argument("--jobs", type=positive(int), metavar="N",
@@ -81,7 +166,7 @@ def main(argv=None):
     args = parser().parse_args(argv)
     try:
         args.run(args)
-    except (LabError, SettingsError, BuildError, GradeError, GradebookError) as e:
+    except (LabError, SettingsError, BuildError, GradeError, GradebookError, MergeError, ExportError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

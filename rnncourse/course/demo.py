@@ -2,9 +2,11 @@
 
 The submissions are made from what the build wrote, every time, so they never go stale:
 
-    correct.ipynb        the solved notebook (Otter's autograder copy of the lab)
+    correct.ipynb        the solved notebook (Otter's autograder copy of the lab), whose written
+                         answers are the instructor's
     partly-wrong.ipynb   the solved notebook with the last autograded question's answer cell set
-                         back to the student's blank (`...`): it loses exactly that question
+                         back to the student's blank (`...`): it loses exactly that question; its
+                         written answers are a weaker student's (WEAK_ANSWER), for `rnncourse review`
     blank.ipynb          the student notebook from labs/, as handed out
     broken.ipynb         the first half of the solved notebook's file: not valid JSON
 
@@ -17,12 +19,20 @@ from .answers import answer_cell, with_answer
 from .grade import autograder_zip_for, grade
 from .gradebook import shown
 from .labs import select_labs
+from .review import written_blocks
+
+WEAK_ANSWER = "It is needed for the first step, I think. (A demo answer that names the idea without explaining it.)"
 
 
 def partly_wrong(solved, blank, question):
-    """`solved` (a notebook) with the answer to `question` replaced by the blank notebook's cell."""
+    """`solved` (a notebook) with the answer to `question` replaced by the blank notebook's cell,
+    and every written answer replaced by WEAK_ANSWER."""
     blank_answer = blank.cells[answer_cell(blank, question)[0]].source
-    return with_answer(solved, question, blank_answer, cut=False)
+    nb = with_answer(solved, question, blank_answer, cut=False)
+    for _, cells in written_blocks(nb):
+        for cell in cells:
+            cell.source = WEAK_ANSWER if "otter_answer_cell" in cell.metadata.get("tags", []) else ""
+    return nb
 
 
 def write_demo_submissions(root, lab, folder):

@@ -42,9 +42,10 @@ def read_final_grades(csv_path, questions):
     return outcomes
 
 
-def run_in_docker(jobs, autograder_zip, *, lab, parallel, timeout, scratch, on_outcome):
+def run_in_docker(jobs, autograder_zip, *, lab, parallel, timeout, scratch, on_outcome, no_network=False):
     """Grade `jobs` (GradingJobs) with `otter grade` (Docker), one run per file type, `parallel`
-    containers at a time; call on_outcome(job, outcome) for each."""
+    containers at a time (no_network: containers without a network); call on_outcome(job, outcome)
+    for each."""
     usable, why = docker_available()
     if not usable:
         raise GradeError(f"--docker needs a running Docker engine, and `docker info` failed ({why}). "
@@ -65,7 +66,7 @@ def run_in_docker(jobs, autograder_zip, *, lab, parallel, timeout, scratch, on_o
         started = time.monotonic()
         command = [sys.executable, "-m", "otter", "grade", "-n", lab.name, "-a", str(autograder_zip),
                    "-o", str(out), "--containers", str(parallel), "--timeout", str(int(timeout)),
-                   "--ext", suffix[1:], str(staged)]
+                   "--ext", suffix[1:], *(["--no-network"] if no_network else []), str(staged)]
         result = subprocess.run(command)
         grades = out / "final_grades.csv"
         if result.returncode != 0 or not grades.is_file():

@@ -21,12 +21,13 @@ from .build import build
 from .docker import run_in_docker
 from .gradebook import Gradebook, shown
 from .labs import select_labs
+from .limits import NO_LIMITS, Limits, network_namespace_problem
 from .processes import preload, run_in_processes
 from .submissions import GradeError, GradingJob, Invalid, autograder_digest, find_submissions, prepare
 
 DEFAULT_TIMEOUT = 300          # seconds per submission; a lab notebook runs in about a minute
 
-__all__ = ["DEFAULT_TIMEOUT", "GradeError", "autograder_zip_for", "grade"]
+__all__ = ["DEFAULT_TIMEOUT", "GradeError", "Limits", "autograder_zip_for", "grade"]
 
 
 def autograder_zip_for(root, lab, log=print):
@@ -76,12 +77,12 @@ def prepare_all(submissions, scratch, lab_name, on_outcome):
 
 
 def grade(root, lab_spec, paths, *, out=None, jobs=None, timeout=DEFAULT_TIMEOUT, force=False,
-          docker=False, log=print):
+          docker=False, limits=NO_LIMITS, log=print):
     """Grade the submissions in `paths` for lab `lab_spec` into the gradebook folder `out`.
 
-    jobs: submissions graded at once (default: one per core). Returns the Gradebook (closed).
-    Raises GradeError, GradebookError or LabError with a message for the user, KeyboardInterrupt
-    after stopping everything on Ctrl-C.
+    jobs: submissions graded at once (default: one per core). limits: memory and network limits on
+    each submission (limits.py). Returns the Gradebook (closed). Raises GradeError, GradebookError
+    or LabError with a message for the user, KeyboardInterrupt after stopping everything on Ctrl-C.
     """
     from tqdm import tqdm
 
@@ -90,6 +91,11 @@ def grade(root, lab_spec, paths, *, out=None, jobs=None, timeout=DEFAULT_TIMEOUT
         raise GradeError("--jobs must be at least 1 and --timeout above 0 seconds.")
     if not hasattr(os, "fork"):
         raise GradeError("rnncourse grade runs on Linux and macOS; on Windows, run it in WSL.")
+    if docker and limits.memory:
+        raise GradeError("--memory limits local grading; with --docker, each container runs on its own.")
+    if limits.no_network and not docker and (problem := network_namespace_problem()):
+        raise GradeError(f"--no-network cannot cut submissions off the network here: {problem}. Run as root, "
+                         "enable unprivileged user namespaces, or grade with --docker.")
     (lab,) = select_labs(root, [lab_spec])
     out = Path(out or f"grades-{lab.name}")
     submissions = find_submissions(paths)
@@ -118,12 +124,12 @@ def grade(root, lab_spec, paths, *, out=None, jobs=None, timeout=DEFAULT_TIMEOUT
             graded = prepare_all(todo, Path(scratch), lab.name, keep)
             if graded and docker:
                 run_in_docker(graded, autograder_zip, lab=lab, parallel=jobs, timeout=timeout,
-                              scratch=Path(scratch), on_outcome=keep)
+                              scratch=Path(scratch), on_outcome=keep, no_network=limits.no_network)
             elif graded:
                 solved = autograder_zip.parent / "autograder" / f"{lab.name}.ipynb"
                 preload(notebook_imports(solved) if solved.is_file() else ())
                 run_in_processes(graded, autograder_zip, parallel=jobs, timeout=timeout,
-                                 marker=str(out.resolve()), on_outcome=keep)
+                                 marker=str(out.resolve()), on_outcome=keep, limits=limits)
         book.finish()
         return book
     finally:

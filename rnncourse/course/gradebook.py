@@ -7,6 +7,9 @@ Layout of a gradebook folder (`rnncourse grade --out DIR`):
     grades.csv                  one row per submission, sorted by name, rebuilt from the results
     feedback/<name>.txt         what the student may see: per question the score and the public tests
     totals.png                  histogram of the totals of graded submissions
+    manual.json                 the written questions' scores, once `rnncourse merge` brought them in:
+                                {submission: {question: {"points": p, "comment": text}}}; from then
+                                on grades.csv has their columns and counts them in total and possible
 
 A result is a dict: submission (name), source (path), sha256 (of the file), autograder (a digest of
 the autograder zip's contents), status (graded / timeout / error / invalid), total and possible
@@ -28,6 +31,7 @@ from pathlib import Path
 
 STATUSES = ("graded", "timeout", "error", "invalid")
 MARKER = "gradebook.json"
+MANUAL = "manual.json"
 
 
 class GradebookError(Exception):
@@ -71,6 +75,8 @@ class Gradebook:
         for path in sorted((self.folder / "results").glob("*.json")):
             result = json.loads(path.read_text(encoding="utf-8"))
             self.results[result["submission"]] = result
+        manual = self.folder / MANUAL
+        self.manual = json.loads(manual.read_text(encoding="utf-8")) if manual.is_file() else None
 
     @classmethod
     def open(cls, folder, lab):
@@ -126,17 +132,34 @@ class Gradebook:
 
     @property
     def questions(self):
-        return [q.name for q in self.lab.autograded]
+        """The CSV's question columns: the autograded ones, then the written ones once merged."""
+        written = [q.name for q in self.lab.questions if q.manual] if self.manual is not None else []
+        return [q.name for q in self.lab.autograded] + written
+
+    def set_manual(self, scores):
+        """Keep the written questions' scores ({submission: {question: {points, comment}}}), replacing
+        any merged before, then bring the feedback and the CSV up to date."""
+        self.manual = scores
+        write_atomic(self.folder / MANUAL, json.dumps(scores, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+        for result in self.results.values():
+            self.write_feedback(result)
+        self.write_csv()
 
     def rows(self):
         """The gradebook as dicts with the CSV's columns, sorted by submission name."""
         rows = []
+        written = [q for q in self.lab.questions if q.manual] if self.manual is not None else []
         for name in sorted(self.results):
             r = self.results[name]
-            row = {"submission": name, "status": r["status"], "total": number(r["total"]),
-                   "possible": number(r["possible"])}
-            for q in self.questions:
-                row[q] = number(r["scores"].get(q)) if r["status"] == "graded" else ""
+            marked = {q: s["points"] for q, s in (self.manual or {}).get(name, {}).items()}
+            graded = r["status"] == "graded"
+            row = {"submission": name, "status": r["status"],
+                   "total": number(r["total"] + sum(marked.values()) if graded else None),
+                   "possible": number(r["possible"] + sum(q.points for q in written) if graded else None)}
+            for q in self.lab.autograded:
+                row[q.name] = number(r["scores"].get(q.name)) if graded else ""
+            for q in written:
+                row[q.name] = number(marked.get(q.name))
             row["message"] = r["message"]
             rows.append(row)
         return rows
@@ -153,7 +176,8 @@ class Gradebook:
         return self.folder / "feedback" / f"{submission}.txt"
 
     def write_feedback(self, result):
-        write_atomic(self.feedback_path(result["submission"]), feedback_text(result, self.lab))
+        marked = (self.manual or {}).get(result["submission"], {})
+        write_atomic(self.feedback_path(result["submission"]), feedback_text(result, self.lab, marked))
 
     def finish(self):
         """Bring every file up to date (a killed run may have left a feedback file behind) and plot."""
@@ -208,9 +232,10 @@ class Gradebook:
         return "\n".join(lines)
 
 
-def feedback_text(result, lab):
+def feedback_text(result, lab, marked=None):
     """What a student may see about their submission: per question the score, the public tests,
-    and how many of the hidden tests passed. The hidden tests' names, code and inputs stay out."""
+    and how many of the hidden tests passed; the written questions' marks and comments once merged
+    (`marked`: {question: {points, comment}}). The hidden tests' names, code and inputs stay out."""
     lines = [f"Lab {lab.name}, submission {result['submission']}"]
     if result["status"] != "graded":
         lines += [f"Not graded ({result['status']}): {result['message']}",
@@ -224,10 +249,21 @@ def feedback_text(result, lab):
         if q.name in result.get("hidden", {}):
             passed, total = result["hidden"][q.name]
             lines.append(f"    hidden tests: {passed} of {total} passed")
-    manual = [q.name for q in lab.questions if q.manual]
+    manual = [q for q in lab.questions if q.manual]
     lines.append("")
-    if manual:
-        lines.append(f"Written answers ({', '.join(manual)}) are marked by hand and are not in this score.")
+    if manual and marked:
+        lines.append("Written answers, marked by hand:")
+        for q in manual:
+            mark = marked.get(q.name)
+            lines.append(f"{q.name}: {number(mark['points'])} / {q.points:g}" if mark else f"{q.name}: not marked yet")
+            if mark and mark.get("comment"):
+                lines.append(f"    {mark['comment']}")
+        total = result["total"] + sum(m["points"] for m in marked.values())
+        possible = result["possible"] + sum(q.points for q in manual)
+        lines += [f"Total, written answers included: {number(total)} / {number(possible)}", ""]
+    elif manual:
+        lines.append(f"Written answers ({', '.join(q.name for q in manual)}) are marked by hand and are not in "
+                     "this score.")
     lines.append("The public tests are the checks in your notebook; hidden tests, run on other inputs, "
                  "decide the rest of each score.")
     return "\n".join(lines) + "\n"

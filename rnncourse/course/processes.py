@@ -26,6 +26,7 @@ from collections import deque
 
 from . import warm_kernel
 from .gradebook import write_atomic
+from .limits import NO_LIMITS, ran_out_of_memory
 
 POLL = 0.05                        # seconds between looks at the running grading processes
 MARKER_ENV = "RNNCOURSE_GRADING"   # set in every grading process and its kernel: the gradebook folder
@@ -46,7 +47,7 @@ def preload(notebook_modules=()):
     warm_kernel.preload(notebook_modules)
 
 
-def grade_with_otter(prepared, autograder_zip):
+def grade_with_otter(prepared, autograder_zip, limits=NO_LIMITS):
     """Grade one prepared submission in this process; an outcome dict (see gradebook.py)."""
     from nbclient.exceptions import DeadKernelError
     from otter.api import grade_submission
@@ -55,7 +56,11 @@ def grade_with_otter(prepared, autograder_zip):
         results = grade_submission(str(prepared), str(autograder_zip), quiet=True)
     except DeadKernelError:
         return {"status": "error", "message": "the kernel died while running the notebook (a cell ended "
-                "Python, e.g. os._exit, or it crashed or ran out of memory)"}
+                "Python, e.g. os._exit, or it crashed or ran out of memory"
+                + (f"; it was limited to {limits.memory_label} of memory)" if limits.memory else ")")}
+    if limits.memory and ran_out_of_memory(results.notebook):
+        return {"status": "error", "message": f"out of memory (limit {limits.memory_label}): a cell raised "
+                "MemoryError; grade it again with a larger --memory if the lab needs more"}
     if results.has_catastrophic_failure():
         return {"status": "error", "message": explain_missing_results(results)}
     return {"status": "graded", "total": results.total, "possible": results.possible,
@@ -103,7 +108,7 @@ def _linux_tie_to_parent():
     libc.prctl(pr_set_child_subreaper, 1, 0, 0, 0)
 
 
-def _grading_process(job, autograder_zip, marker, threads, parent):
+def _grading_process(job, autograder_zip, marker, threads, parent, limits):
     """The body of a forked grading process: grade, write work/outcome.json, clean up, exit."""
     code = 1
     try:
@@ -123,10 +128,11 @@ def _grading_process(job, autograder_zip, marker, threads, parent):
                            MARKER_ENV: marker})
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             os.environ.setdefault(var, str(threads))
-        # Before Otter starts threads and sockets: the kernel it asks for is forked from here.
-        warm_kernel.prepare(work)
         try:
-            outcome = grade_with_otter(job.prepared, autograder_zip)
+            limits.apply()          # before the kernel is forked from here, so that it inherits them
+            # Before Otter starts threads and sockets: the kernel it asks for is forked from here.
+            warm_kernel.prepare(work)
+            outcome = grade_with_otter(job.prepared, autograder_zip, limits)
         except Exception as e:
             outcome = {"status": "error", "message": f"Otter failed: {type(e).__name__}: {e}"}
         write_atomic(work / "outcome.json", json.dumps(outcome))
@@ -201,9 +207,9 @@ def _outcome_after_exit(job, wait_status):
             + (f"; its last output: {tail}" if tail else "")}
 
 
-def run_in_processes(jobs, autograder_zip, *, parallel, timeout, marker, on_outcome):
-    """Grade `jobs` (GradingJobs), `parallel` at a time, each in a forked process; call
-    on_outcome(job, outcome) as each ends.
+def run_in_processes(jobs, autograder_zip, *, parallel, timeout, marker, on_outcome, limits=NO_LIMITS):
+    """Grade `jobs` (GradingJobs), `parallel` at a time, each in a forked process under `limits`
+    (limits.py); call on_outcome(job, outcome) as each ends.
 
     On Ctrl-C (or SIGTERM) every running grading tree is stopped, then KeyboardInterrupt goes on up.
     """
@@ -219,7 +225,7 @@ def run_in_processes(jobs, autograder_zip, *, parallel, timeout, marker, on_outc
                 parent = os.getpid()
                 pid = os.fork()
                 if pid == 0:
-                    _grading_process(job, autograder_zip, marker, threads, parent)
+                    _grading_process(job, autograder_zip, marker, threads, parent, limits)
                 running[pid] = (job, time.monotonic())
             time.sleep(POLL)
             for pid, (job, started) in list(running.items()):
