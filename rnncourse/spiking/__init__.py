@@ -1,0 +1,20 @@
+"""From rates to spikes: spikeRNN's conversion of a trained rate RNN into leaky integrate-and-fire units.
+
+    network     LIFNetwork: a rate .mat read as the conversion reads it (float64, rectified under Dale)
+    simulate    the LIF simulation, a batch of trials at once, float64 reference or float32 fast
+    evaluation  spiking trials per task, spikeRNN's correctness rule, accuracy per scaling factor
+    grid        the scaling-factor grid search, its fields appended to each model's .mat
+    plots       spike raster, outputs, accuracy against s (import it explicitly)
+    cli         python -m rnncourse.spiking grid-search | eval
+
+The specification followed, with its reference numbers, is spikeRNN's MATLAB original (Kim, Li &
+Sejnowski, PNAS 2019) as the course's spiking-reference.md states it.
+"""
+
+from rnncourse.spiking.evaluation import SCALING_FACTORS, SpikingEvaluation, correct, evaluate, spiking_trials
+from rnncourse.spiking.grid import grid_search
+from rnncourse.spiking.network import LIFNetwork
+from rnncourse.spiking.simulate import Run, simulate
+
+__all__ = ["SCALING_FACTORS", "LIFNetwork", "Run", "SpikingEvaluation", "correct", "evaluate", "grid_search",
+           "simulate", "spiking_trials"]

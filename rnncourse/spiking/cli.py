@@ -1,0 +1,119 @@
+"""`python -m rnncourse.spiking`: the grid search over model files, and one network scored and plotted.
+
+    python -m rnncourse.spiking grid-search MODEL_DIR_OR_FILE [--force] [--trials 100]
+    python -m rnncourse.spiking eval MODEL.mat [--scaling-factor S] [--trials N] [--plot DIR]
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rnncourse.spiking.evaluation import GRID_TRIALS, evaluate, spiking_trials
+from rnncourse.spiking.grid import grid_search, model_files, read_fields, table
+from rnncourse.spiking.network import LIFNetwork
+from rnncourse.spiking.simulate import simulate
+
+
+def options(args):
+    dtype = torch.float64 if args.float64 else torch.float32
+    device = args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+    return {"seed": args.seed, "dtype": dtype, "device": device}
+
+
+def progress_bar(name):
+    from tqdm import tqdm
+
+    bar = tqdm(total=1, desc=name, unit="trial", leave=False)
+
+    def update(done, total):
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+    return bar, update
+
+
+def cmd_grid_search(args):
+    files = model_files(args.path)
+    if not files:
+        raise FileNotFoundError(f"{args.path}: no .mat files in it")
+    for path in files:
+        bar, update = progress_bar(path.name)
+        try:
+            result = grid_search(path, force=args.force, n_trials=args.trials, progress=update, **options(args))
+        finally:
+            bar.close()
+        if result is None:
+            print(f"{path}: skipped (it has opt_scaling_factor already; --force searches it again)")
+        else:
+            print(f"{path}: opt_scaling_factor = {result.best:g}\n{table(result)}")
+
+
+def cmd_eval(args):
+    path = Path(args.model)
+    net = LIFNetwork.load(path)
+    s = args.scaling_factor
+    if s is None:
+        found = read_fields(path).get("opt_scaling_factor")
+        if found is None or np.isnan(found.item()):
+            raise ValueError(f"{path}: no opt_scaling_factor yet; give --scaling-factor S or run grid-search first")
+        s = float(found.item())
+    result = evaluate(net, [s], args.trials, **options(args))
+    print(f"{path.name}: {net.task}, s = {s:g}: accuracy {result.accuracy[0]:.2f} over {args.trials} trials")
+    if args.plot:
+        plot_examples(net, s, Path(args.plot), args.seed)
+
+
+def plot_examples(net, s, folder, seed):
+    """One trial per condition: outputs together, and a raster of each, as PNGs in `folder`."""
+    from rnncourse.spiking.plots import plot_outputs, plot_raster
+
+    folder.mkdir(parents=True, exist_ok=True)
+    generator = torch.Generator().manual_seed(seed)
+    u, labels = spiking_trials(net.task, 16, generator)
+    picked = {}
+    for i, label in enumerate(labels):
+        picked.setdefault(float(label), i)
+    runs, titles = [], []
+    for label, i in sorted(picked.items(), reverse=True):
+        run = simulate(net, u[i], s, record=True, generator=generator)
+        runs.append(run)
+        titles.append(f"label {label:g}")
+        fig = plot_raster(run, net.inh, title=f"{net.task}, label {label:g}, s = {s:g}")
+        fig.savefig(folder / f"raster_label_{label:g}.png", dpi=110)
+    plot_outputs(net.task, runs, titles).savefig(folder / "outputs.png", dpi=110)
+    print(f"plots in {folder}")
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="python -m rnncourse.spiking",
+                                description="spikeRNN's rate-to-spiking conversion: grid search and evaluation.")
+    sub = p.add_subparsers(dest="command", required=True)
+    g = sub.add_parser("grid-search", help="find each model's scaling factor; append it to the .mat")
+    g.add_argument("path", metavar="MODEL_DIR_OR_FILE")
+    g.add_argument("--force", action="store_true", help="search files that have opt_scaling_factor again")
+    g.add_argument("--trials", type=int, default=GRID_TRIALS, help=f"trials per scaling factor ({GRID_TRIALS})")
+    g.set_defaults(run=cmd_grid_search)
+    e = sub.add_parser("eval", help="score one model as a spiking network (and plot example trials)")
+    e.add_argument("model", metavar="MODEL.mat")
+    e.add_argument("--scaling-factor", type=float, help="s (default: the file's opt_scaling_factor)")
+    e.add_argument("--trials", type=int, default=GRID_TRIALS)
+    e.add_argument("--plot", metavar="DIR", help="write example rasters and outputs here")
+    e.set_defaults(run=cmd_eval)
+    for sp in (g, e):
+        sp.add_argument("--seed", type=int, default=0)
+        sp.add_argument("--device", default="auto", help="auto, cpu or cuda")
+        sp.add_argument("--float64", action="store_true", help="simulate in float64 (default float32)")
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        args.run(args)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
