@@ -54,10 +54,15 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(items):
-    """A test that needs the built course (and with it Otter builds, gradings, notebook runs) is slow."""
+    """A test that needs the built course (and with it Otter builds, gradings, notebook runs) is slow.
+
+    Tests that read the contract's grades run last: the contract grades in the background from the
+    moment the course is built, and every other test runs meanwhile instead of after it.
+    """
     for item in items:
         if {"built", "contract"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: "contract" in getattr(item, "fixturenames", ()))      # stable: order kept
 
 
 NOTES = pytest.StashKey[list]()

@@ -155,7 +155,7 @@ def test_student_notebook_runs_alone_in_simulated_colab(contract, lab):
         assert "passed" in text.lower(), f"{question}: check did not pass in Colab:\n{text}"
     submit = submit_text(solved)
     assert re.search(r"Public checks: (\d+) of \1 questions pass\.", submit), submit
-    assert re.search(rf"Wrote ({lab}_[0-9T_]+\.zip): hand in this file\.\n.*download started: \1", submit), submit
+    assert re.search(rf"Wrote ({lab}_[0-9T_]+\.zip): hand in this file\.\n+.*download started: \1", submit), submit
 
     blank = graded.runs["colab-blank"]
     assert not has_error(blank.cells[0]), "the set-up cell failed"

@@ -128,7 +128,8 @@ def start_lab(lab_name):
             if type(self)._grading_mode:
                 return None
             if in_colab():
-                return colab_hand_in(self, lab_name)
+                colab_hand_in(self, lab_name)       # it says what it wrote; no path echoed as Out[]
+                return None
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", KERNEL_TCP_NOTE, RuntimeWarning)
                 return self.export(pdf=False, run_tests=True)
