@@ -223,3 +223,17 @@ def test_an_older_rnncourse_is_replaced_and_a_loaded_one_asks_for_a_restart(inst
     nbformat.write(nb, tmp_path / "restarted.ipynb")
     after = run_notebook(tmp_path / "restarted.ipynb", tmp_path / "after", kernel)
     assert cell_text(after.cells[0]) == "" and cell_text(after.cells[1]).strip() == "LabGrader"
+
+
+def test_colab_hand_in_without_an_answer_from_the_page_says_what_to_download(colab_kernel, tmp_path):
+    """When the Colab page does not send the notebook (a timeout answers None), grader.submit()
+    writes no zip and tells the student to download the .ipynb by hand."""
+    first_cell = nbformat.read(REPO / "labs" / f"{LAB}.ipynb", as_version=4).cells[0].source
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(first_cell),
+                                         nbformat.v4.new_code_cell("grader.submit()")])
+    nbformat.write(nb, tmp_path / "lab.ipynb")
+    ran = run_notebook(tmp_path / "lab.ipynb", tmp_path / "run", colab_kernel, name="not-the-page.ipynb")
+    said = cell_text(ran.cells[1])
+    assert "Public checks: 0 of 3 questions pass" in said, said
+    assert "Could not read this notebook from Colab" in said and "File > Download > Download .ipynb" in said
+    assert not list((tmp_path / "run").glob("*.zip"))
