@@ -220,7 +220,7 @@ class LabContract:
     lab: object                 # labs.Lab
     mutants: dict               # question -> wrong answers [{why, code}]
     alternatives: dict          # question -> correct variants [{why, code}]
-    runs: dict = field(default_factory=dict)     # "colab-solved", "colab-blank" -> executed notebook
+    runs: dict = field(default_factory=dict)     # "colab-solved" -> executed notebook
     results: dict = field(default_factory=dict)  # submission file name -> gradebook result (gradebook.py)
 
     def why_failed(self, submission, question):
@@ -261,10 +261,9 @@ def colab_kernel(kernels):
 def run_cached(cache, scratch, kind, lab, notebook, kernel):
     """The notebook run as a student runs it, from the cache when nothing it depends on changed.
 
-    kind "colab-solved", "colab-blank": run under the simulated Colab kernel, in a folder with no
-    notebook file, as in Colab. Both end with grader.submit(), which writes the zip a student hands
-    in; the solved run's zip is kept as handin.zip beside the executed notebook. Returns the cache
-    folder.
+    kind "colab-solved": run under the simulated Colab kernel, in a folder with no notebook file,
+    as in Colab. It ends with grader.submit(), which writes the zip a student hands in, kept as
+    handin.zip beside the executed notebook. Returns the cache folder.
     """
     key = digest(notebook, kind, package_key(), *sources(COLAB))[:20]
     stored = cache / "runs" / f"{lab}-{kind}-{key}"
@@ -378,8 +377,8 @@ def start_contract(built, cache_dir, scratch):
 
 @pytest.fixture(scope="session")
 def contract(built, cache_dir, colab_kernel, tmp_path_factory):
-    """{lab: LabContract}: every lab's notebooks run as students run them in Colab (two at a time)
-    while the contract's submissions are graded (started with `built`); then the zips the solved
+    """{lab: LabContract}: every lab's solved notebook run as a student runs it in Colab (two at a
+    time) while the contract's submissions are graded (started with `built`); then the zips those
     runs handed in are graded too. Runs and gradebooks are cached by content.
 
     (Plain Jupyter's grader.submit() is Otter's own export, the same for every lab:
@@ -388,7 +387,7 @@ def contract(built, cache_dir, colab_kernel, tmp_path_factory):
         built.contract_grading = start_contract(built, cache_dir, tmp_path_factory.mktemp("contract"))
     started = built.contract_grading
     scratch, contracts = started.scratch, started.contracts
-    kinds = {"colab-solved": built.solved_notebook, "colab-blank": built.student_notebook}
+    kinds = {"colab-solved": built.solved_notebook}
     work = [(lab, kind) for lab in built.labs for kind in kinds]
     handins = []
     with ThreadPoolExecutor(PARALLEL) as pool:
