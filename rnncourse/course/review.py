@@ -23,13 +23,13 @@ import io
 import json
 import re
 import secrets
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
 from .gradebook import Gradebook, write_atomic
+from .submissions import Invalid, read_notebook, zip_notebook
 
 BEGIN, END = "<!-- BEGIN QUESTION -->", "<!-- END QUESTION -->"
 PLACEHOLDER = "_Type your answer here, replacing this text._"
@@ -49,20 +49,20 @@ class Answer:
         return not self.problem and all(c.source.strip() in ("", PLACEHOLDER) for c in self.cells)
 
 
-def read_notebook(path):
-    """The notebook at `path` (an .ipynb, or a zip holding one); raises ValueError saying why not."""
+def read_submission(path, lab_name):
+    """The notebook of a submission, read as `rnncourse grade` reads it (submissions.py: the zip's one
+    top-level notebook, checked to be of this lab); ValueError saying why not, without the path."""
     path = Path(path)
     try:
-        if path.suffix == ".zip":
-            with zipfile.ZipFile(path) as zf:
-                names = [n for n in zf.namelist() if n.endswith(".ipynb") and not n.startswith("__MACOSX")]
-                if not names:
-                    raise ValueError("the zip holds no notebook")
-                return nbformat.reads(zf.read(names[0]).decode("utf-8"), as_version=4)
-        return nbformat.read(path, as_version=4)
-    except (OSError, ValueError, zipfile.BadZipFile, json.JSONDecodeError) as e:
-        reason = (str(e).splitlines() or [type(e).__name__])[0].split(": '")[0]     # not the file's text
-        raise ValueError(f"cannot be read ({reason})") from None
+        if path.suffix.lower() == ".zip":
+            nb = zip_notebook(path, lab_name)[1]
+        else:
+            nb = read_notebook(path.read_bytes(), "the file", lab_name)
+    except Invalid as e:
+        raise ValueError(str(e)) from None
+    except OSError as e:
+        raise ValueError(f"the file cannot be read ({e.strerror})") from None
+    return nbformat.reads(json.dumps(nb), as_version=4)       # cell sources joined, as nbformat reads them
 
 
 def written_blocks(nb):
@@ -161,11 +161,11 @@ def collect_answers(book):
     for name in sorted(book.results, key=lambda n: codes[n]):
         result = book.results[name]
         try:
-            blocks = written_blocks(read_notebook(result["source"]))
+            blocks = written_blocks(read_submission(result["source"], book.lab.name))
             problem = "" if len(blocks) == len(written) else \
                 f"{len(blocks)} written-answer blocks where the lab has {len(written)}: the notebook was edited"
-        except ValueError as e:       # not the path: it would name the submission on a blind page
-            blocks, problem = [], f"the file {e}"
+        except ValueError as e:
+            blocks, problem = [], str(e)
         for k, q in enumerate(written):
             prompt, cells = blocks[k] if not problem else (None, [])
             if prompt is not None:
