@@ -158,6 +158,12 @@ def _text(value):
     return str(np.asarray(value).ravel()[0]).strip()
 
 
+def task_name(fields):
+    """The task of a model file's fields: its `task` field (ours), else the one its number of
+    inputs implies (spikeRNN's files); None when neither tells."""
+    return _text(fields["task"]) if "task" in fields else TASK_BY_INPUTS.get(np.shape(fields["w_in"])[1])
+
+
 def _expected(spec, sizes):
     """A shape spec such as ('N', 'Nin') made concrete with `sizes`; None where a size is unknown."""
     return tuple(sizes.get(s) if isinstance(s, str) else s for s in spec)
@@ -215,7 +221,7 @@ def load_mat(path, device="cpu", task=None):
     w = data["w"].astype(np.float32)
     apply_dale = bool(data["apply_dale"].item()) if "apply_dale" in data else not (w < 0).any()
     if task is None:
-        name = _text(data["task"]) if "task" in data else TASK_BY_INPUTS.get(n_inputs)
+        name = task_name(data)
         if name is None:
             raise ValueError(f"{path}: a network with {n_inputs} inputs matches no spikeRNN task; "
                              "pass task=... to load_mat.")

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import scipy.io
 
+from rnncourse.rate.matfile import task_name
+
 RATE_STEP = 0.005       # seconds per rate step: td = tau (in rate steps) * 5 ms
 
 
@@ -70,15 +72,10 @@ class LIFNetwork:
                 return np.full(m.shape[0], taus[0] * RATE_STEP)
             return (1 / (1 + np.exp(-gaus.ravel())) * (taus[1] - taus[0]) + taus[0]) * RATE_STEP
 
-        task = None
-        if "task" in fields:
-            task = str(np.asarray(fields["task"]).ravel()[0]).strip()
-        else:
-            task = {1: "go-nogo", 2: "xor", 4: "mante"}.get(f64["w_in"].shape[1])
         return cls(w=(w @ m) * f64["som_m"], w_in=f64["w_in"], w_out=f64["w_out"].ravel(),
                    td=decay_times(f64["taus_gaus"]),
                    td0=decay_times(f64["taus_gaus0"]) if "taus_gaus0" in f64 else None,
-                   inh=np.asarray(fields["inh"]).ravel() == 1, task=task, path=path)
+                   inh=np.asarray(fields["inh"]).ravel() == 1, task=task_name(fields), path=path)
 
     def scaled_weights(self, scaling_factor):
         """W (N, N) = w / s: the synapse from unit j onto unit i, in mV·s per spike."""
