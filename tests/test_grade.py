@@ -21,13 +21,14 @@ import psutil
 import pytest
 import yaml
 
-from rnncourse.course import cli
 from rnncourse.course.docker import docker_available, read_final_grades
 from rnncourse.course.grade import grade
 from rnncourse.course.gradebook import Gradebook
 from rnncourse.course.labs import find_labs, select_labs
 from rnncourse.course.processes import MARKER_ENV
 from rnncourse.course.settings import CourseSettings
+
+from command import rnncourse as in_process
 
 LAB = "01-forward"
 
@@ -396,31 +397,31 @@ def test_sigkill_of_the_command_takes_its_grading_processes_along(built, ta_dir,
 
 # ---------------------------------------------------------------- errors, Gradescope, Docker
 
-def run_cli(monkeypatch, capsys, cwd, *args):
-    monkeypatch.chdir(cwd)
-    code = cli.main(list(args))
-    return code, capsys.readouterr().err
+def run_cli(cwd, *args):
+    """(exit code, stderr) of `rnncourse ARGS` run in `cwd`, in this process."""
+    result = in_process(*args, cwd=cwd)
+    return result.returncode, result.stderr
 
 
-def test_clear_errors(built, ta_dir, tmp_path, monkeypatch, capsys):
+def test_clear_errors(built, ta_dir, tmp_path):
     subs = tmp_path / "submissions"
     subs.mkdir()
     (subs / ".DS_Store").write_text("hidden files are not submissions")
-    code, err = run_cli(monkeypatch, capsys, ta_dir, "grade", "99", str(subs))
+    code, err = run_cli(ta_dir, "grade", "99", str(subs))
     assert code == 1 and "Unknown lab '99'" in err and LAB in err
-    code, err = run_cli(monkeypatch, capsys, ta_dir, "grade", "1", str(subs))
+    code, err = run_cli(ta_dir, "grade", "1", str(subs))
     assert code == 1 and "no submissions found" in err
-    code, err = run_cli(monkeypatch, capsys, ta_dir, "grade", "1", str(tmp_path / "missing"))
+    code, err = run_cli(ta_dir, "grade", "1", str(tmp_path / "missing"))
     assert code == 1 and "no such file or folder" in err
 
     (subs / "a.ipynb").write_text("{}")
     other = next(l for l in find_labs(built.root) if l.name != LAB)
     Gradebook.open(tmp_path / "other", other).close()
-    code, err = run_cli(monkeypatch, capsys, ta_dir, "grade", "1", str(subs), "--out", str(tmp_path / "other"))
+    code, err = run_cli(ta_dir, "grade", "1", str(subs), "--out", str(tmp_path / "other"))
     assert code == 1 and f"holds the grades of lab {other.name}, not {LAB}" in err
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "thesis.tex").write_text("")
-    code, err = run_cli(monkeypatch, capsys, ta_dir, "grade", "1", str(subs), "--out", str(tmp_path / "busy"))
+    code, err = run_cli(ta_dir, "grade", "1", str(subs), "--out", str(tmp_path / "busy"))
     assert code == 1 and "not a gradebook folder" in err
     assert not (ta_dir / f"grades-{LAB}").exists()
 
