@@ -181,6 +181,32 @@ def test_grid_search_appends_its_fields_and_keeps_the_others(tmp_path, one_threa
     assert grid_search(path, n_trials=2) is None, "a searched file is skipped unless forced"
 
 
+def test_command_line_grid_takes_other_scaling_factors(tmp_path, capsys, one_thread):
+    """--scaling-factors replaces spikeRNN's grid; the fields keep their layout: (K, 1) and (1, K)."""
+    from rnncourse.spiking.cli import main
+
+    path = write_model(tmp_path / "Task_go-nogo_tiny.mat", TINY_GONOGO, "go-nogo")
+    assert main(["grid-search", str(path), "--trials", "1", "--scaling-factors", "10", "32.5"]) == 0
+    fields = scipy.io.loadmat(path)
+    assert fields["scaling_factors"].tolist() == [[10.0, 32.5]] and fields["all_perfs"].shape == (2, 1)
+    assert main(["grid-search", str(path), "--force", "--scaling-factors", "0", "10"]) == 1
+    assert "scaling factors must be positive" in capsys.readouterr().err
+
+
+def test_evaluate_with_coarser_steps_scores_the_downsampled_simulation(one_thread):
+    """downsample=d reaches simulate: the same trials and streams scored by hand agree trial for trial."""
+    from rnncourse.spiking.evaluation import correct, evaluate, spiking_trials
+
+    net = LIFNetwork.load({**TINY_GONOGO, "task": "go-nogo"})
+    result = evaluate(net, [25.0, 40.0], 3, seed=5, downsample=4)
+    generator = torch.Generator().manual_seed(5)
+    u, labels = spiking_trials("go-nogo", 6, generator)
+    run = simulate(net, u, np.repeat([25.0, 40.0], 3), downsample=4, generator=generator, dtype=torch.float32)
+    assert run.nt == 5000 and run.dt == pytest.approx(0.0002)
+    by_hand = correct("go-nogo", run.out, labels, run.dt).numpy().reshape(2, 3).mean(axis=1)
+    assert result.accuracy.tolist() == by_hand.tolist()
+
+
 @pytest.mark.parametrize("task, label, out_tail, expected", [
     ("go-nogo", 1, 0.8, True), ("go-nogo", 1, 0.6, False), ("go-nogo", 0, 0.2, True), ("go-nogo", 0, -5.0, True),
     ("go-nogo", 0, 0.4, False), ("xor", 1, 0.8, True), ("xor", -1, -0.8, True), ("xor", -1, 0.8, False),

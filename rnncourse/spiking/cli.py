@@ -1,6 +1,6 @@
 """`python -m rnncourse.spiking`: the grid search over model files, and one network scored and plotted.
 
-    python -m rnncourse.spiking grid-search MODEL_DIR_OR_FILE [--force] [--trials 100]
+    python -m rnncourse.spiking grid-search MODEL_DIR_OR_FILE [--force] [--trials 100] [--scaling-factors S ...]
     python -m rnncourse.spiking eval MODEL.mat [--scaling-factor S] [--trials N] [--plot DIR]
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rnncourse.spiking.evaluation import GRID_TRIALS, evaluate, spiking_trials
+from rnncourse.spiking.evaluation import GRID_TRIALS, SCALING_FACTORS, evaluate, spiking_trials
 from rnncourse.spiking.grid import grid_search, model_files, read_fields, table
 from rnncourse.spiking.network import LIFNetwork
 from rnncourse.spiking.simulate import simulate
@@ -42,7 +42,8 @@ def cmd_grid_search(args):
     for path in files:
         bar, update = progress_bar(path.name)
         try:
-            result = grid_search(path, force=args.force, n_trials=args.trials, progress=update, **options(args))
+            result = grid_search(path, force=args.force, n_trials=args.trials, scaling_factors=args.scaling_factors,
+                                 progress=update, **options(args))
         finally:
             bar.close()
         if result is None:
@@ -95,6 +96,8 @@ def parser():
     g.add_argument("path", metavar="MODEL_DIR_OR_FILE")
     g.add_argument("--force", action="store_true", help="search files that have opt_scaling_factor again")
     g.add_argument("--trials", type=int, default=GRID_TRIALS, help=f"trials per scaling factor ({GRID_TRIALS})")
+    g.add_argument("--scaling-factors", type=float, nargs="+", default=list(SCALING_FACTORS), metavar="S",
+                   help="the grid (default spikeRNN's: 20 25 ... 75)")
     g.set_defaults(run=cmd_grid_search)
     e = sub.add_parser("eval", help="score one model as a spiking network (and plot example trials)")
     e.add_argument("model", metavar="MODEL.mat")

@@ -53,22 +53,26 @@ class SpikingEvaluation:
         return float(self.scaling_factors[int(np.argmax(self.accuracy))])
 
 
-def evaluate(net, scaling_factors, n_trials=GRID_TRIALS, *, task=None, seed=0, batch_size=400,
+def evaluate(net, scaling_factors, n_trials=GRID_TRIALS, *, task=None, seed=0, batch_size=400, downsample=1,
              dtype=torch.float32, device="cpu", progress=None):
     """Accuracy of `net` as a spiking network at each scaling factor, over n_trials fresh trials per
     factor (fresh trials, noise and initial voltages for every factor, as spikeRNN does). All
-    (factor, trial) pairs run as one batch, `batch_size` rows at a time; progress(done, total)."""
+    (factor, trial) pairs run as one batch, `batch_size` rows at a time; progress(done, total).
+    downsample d > 1 simulates with steps d times longer (faster, not spikeRNN's search: d = 1)."""
     task = task or net.task
     if task not in WINDOW_FROM:
         raise ValueError(f"no spiking rule for task {task!r}: it is one of {', '.join(WINDOW_FROM)}")
     factors = np.atleast_1d(np.asarray(scaling_factors, dtype=np.float64))
+    if not (factors > 0).all():
+        raise ValueError(f"scaling factors must be positive (W = w / s); got {factors.tolist()}")
     generator = torch.Generator().manual_seed(seed)
     u, labels = spiking_trials(task, len(factors) * n_trials, generator)
     s = np.repeat(factors, n_trials)
     right = np.zeros(len(s), bool)
     for start in range(0, len(s), batch_size):
         rows = slice(start, start + batch_size)
-        run = simulate(net, u[rows], s[rows], generator=generator, dtype=dtype, device=device)
+        run = simulate(net, u[rows], s[rows], downsample=downsample, generator=generator, dtype=dtype,
+                       device=device)
         right[rows] = correct(task, run.out.cpu(), labels[rows], run.dt).numpy()
         if progress:
             progress(min(start + batch_size, len(s)), len(s))

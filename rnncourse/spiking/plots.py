@@ -1,19 +1,17 @@
 """Pictures of a converted network: spike raster, outputs against the targets, accuracy against s.
 
-Each function returns a matplotlib Figure (Agg), for a notebook to show or a script to save.
+Each function returns a matplotlib Figure made without pyplot, as rnncourse.rate.plots does: the
+value of a notebook cell shows as a PNG, and a script saves it with fig.savefig(path).
 """
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
+from rnncourse.rate.plots import NotebookFigure
 from rnncourse.spiking.evaluation import THRESHOLD, WINDOW_FROM
 
 
 def _figure(width, height):
-    fig = Figure(figsize=(width, height))
-    FigureCanvasAgg(fig)
-    return fig
+    return NotebookFigure(figsize=(width, height))
 
 
 def plot_raster(run, inh, title="spikes", first_step=9):
