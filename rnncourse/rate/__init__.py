@@ -8,7 +8,8 @@
     optimizer   Adam as TensorFlow 1 computes it
     training    BPTT with Adam: faithful (batch_size=1) or batched (default)
     matfile     .mat files in spikeRNN's layout, both ways
-    plots       trials, training curves, weights, time constants, eigenvalues (import it explicitly)
+    plots       trials, training curves, weights, time constants, eigenvalues, analyses (import explicitly)
+    analysis    trajectories and PCA, fixed points, psychometric curves, lesions (import explicitly)
     cli         `python -m rnncourse.rate` with spikeRNN main.py's flags
 """
 

@@ -160,3 +160,132 @@ def plot_eigenvalues(model, path=None, initial_w=None):
     ax.set_title("eigenvalues of W_eff")
     ax.legend(fontsize=8)
     return _finish(fig, path)
+
+
+def _pc_label(trajectories, i):
+    return f"PC{i + 1} ({100 * trajectories.explained[i]:.0f}% var.)"
+
+
+def plot_pca(trajectories, path=None):
+    """Condition-averaged trajectories on their principal axes (a Trajectories from
+    rnncourse.rate.analysis.trajectories): PC1 against PC2 (circle: start, square: end); PC1 over
+    time; and the fraction of variance each axis explains, with the running total."""
+    projections, conditions = trajectories.projections, trajectories.conditions
+    fig = NotebookFigure(figsize=(13, 4))
+    plane, time_ax, variance_ax = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.2, 1.4, 0.8]})
+    times = np.arange(projections.shape[1]) * MS_PER_STEP
+    second = 1 if projections.shape[2] > 1 else 0
+    for condition, path_c in zip(conditions, projections):
+        line, = plane.plot(path_c[:, 0], path_c[:, second], lw=1.5, label=condition)
+        plane.plot(path_c[0, 0], path_c[0, second], "o", color=line.get_color())
+        plane.plot(path_c[-1, 0], path_c[-1, second], "s", color=line.get_color())
+        time_ax.plot(times, path_c[:, 0], lw=1.5, color=line.get_color(), label=condition)
+    plane.set_xlabel(_pc_label(trajectories, 0))
+    plane.set_ylabel(_pc_label(trajectories, second))
+    plane.legend(fontsize=8)
+    time_ax.set_xlabel("time (ms)")
+    time_ax.set_ylabel(_pc_label(trajectories, 0))
+    components = np.arange(1, len(trajectories.explained) + 1)
+    variance_ax.bar(components, trajectories.explained, color="tab:blue", label="each")
+    variance_ax.plot(components, np.cumsum(trajectories.explained), "ko-", ms=4, label="cumulative")
+    variance_ax.set_ylim(0, 1.02)
+    variance_ax.set_xticks(components)
+    variance_ax.set_xlabel("principal component")
+    variance_ax.set_ylabel("fraction of variance")
+    variance_ax.legend(fontsize=8)
+    return _finish(fig, path)
+
+
+def plot_fixed_points(fixed_points, trajectories=None, path=None):
+    """Fixed points (a FixedPoints from rnncourse.rate.analysis.fixed_points): their rates on the
+    first two principal axes of `trajectories` (drawn too) when given, else of the points' own
+    rates (filled: stable, open: unstable); and the eigenvalues of the flow's Jacobian at each
+    point, in 1/step, with the line Re = 0 that stability must stay left of."""
+    rates = fixed_points.rates
+    if trajectories is not None:
+        mean, axes = trajectories.mean, trajectories.components[:2]
+    else:
+        mean = rates.mean(0) if len(rates) else np.zeros(rates.shape[1])
+        axes = np.zeros((0, rates.shape[1]))
+        if len(rates) > 1:
+            axes = np.linalg.svd(rates - mean, full_matrices=False)[2][:2]
+    axes = np.vstack([axes, np.zeros((2 - len(axes), rates.shape[1]))])   # too few points: flat axes
+    fig = NotebookFigure(figsize=(10, 4.4))
+    plane, spectrum = fig.subplots(1, 2)
+    if trajectories is not None:
+        for condition, rates_c in zip(trajectories.conditions, trajectories.rates):
+            shown = (rates_c - mean) @ axes.T
+            plane.plot(shown[:, 0], shown[:, 1], lw=1, alpha=0.6, label=condition)
+        plane.set_xlabel(_pc_label(trajectories, 0))
+        plane.set_ylabel(_pc_label(trajectories, 1) if len(trajectories.explained) > 1 else "")
+    else:
+        plane.set_xlabel("PC1 of the fixed points' rates")
+        plane.set_ylabel("PC2 of the fixed points' rates")
+    points = (rates - mean) @ axes.T
+    for k, (point, stable) in enumerate(zip(points, fixed_points.stable)):
+        kind = "stable" if stable else "unstable"
+        plane.plot(point[0], point[1], "o", ms=9, mec="k", mfc="k" if stable else "w",
+                   label=f"x*{k + 1}: {kind} ({fixed_points.counts[k]} starts)")
+        eigenvalues = fixed_points.eigenvalues[k]
+        spectrum.plot(eigenvalues.real, eigenvalues.imag, ".", ms=5, label=f"x*{k + 1} ({kind})")
+    spectrum.axvline(0, color="tab:red", ls=":", lw=1)
+    spectrum.set_xlabel("Re(lambda) (1/step)")
+    spectrum.set_ylabel("Im(lambda) (1/step)")
+    spectrum.set_title("eigenvalues of the Jacobian of the flow")
+    plane.set_title(f"fixed points for u = {np.array2string(fixed_points.u, precision=2)}")
+    plane.legend(fontsize=7)
+    if len(points):
+        spectrum.legend(fontsize=7)
+    return _finish(fig, path)
+
+
+def plot_psychometric(psychometric, path=None):
+    """Mante choices (a Psychometric from rnncourse.rate.analysis.psychometric): in each context,
+    the fraction of +1 answers against the offset of the cued channel (solid) and of the other
+    (dashed); and the accuracy against the cued channel's offset, in both contexts."""
+    offsets = psychometric.offsets
+    fig = NotebookFigure(figsize=(12, 3.8))
+    axes = fig.subplots(1, 3)
+    for context, ax in zip((1, 2), axes[:2]):
+        for channel in (1, 2):
+            cued = channel == context
+            ax.plot(offsets, psychometric.choices(context, channel), "o-" if cued else "s--", ms=4,
+                    label=f"channel {channel} ({'cued' if cued else 'ignored'})")
+        ax.set_title(f"context {context}: report channel {context}")
+        ax.set_xlabel("channel offset (evidence)")
+        ax.set_ylabel("fraction of +1 answers")
+        ax.set_ylim(-0.02, 1.02)
+        ax.legend(fontsize=8)
+    for context in (1, 2):
+        axes[2].plot(offsets, psychometric.accuracy(context), "o-", ms=4, label=f"context {context}")
+    axes[2].set_ylim(-0.02, 1.02)
+    axes[2].set_xlabel("offset of the cued channel")
+    axes[2].set_ylabel("accuracy")
+    axes[2].set_title(f"{psychometric.n_trials} trials per point")
+    axes[2].legend(fontsize=8)
+    return _finish(fig, path)
+
+
+def plot_lesion(evaluations, path=None):
+    """Lesion results ({name: Evaluation}, e.g. rnncourse.rate.analysis.compare_lesions): the
+    accuracy of each network, and its mean output over time for each label (one colour per
+    network, one line style per label)."""
+    names = list(evaluations)
+    fig = NotebookFigure(figsize=(11, 4))
+    bars, outputs = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 2]})
+    bars.bar(range(len(names)), [evaluations[n].accuracy for n in names], color=[f"C{i}" for i in range(len(names))])
+    bars.set_xticks(range(len(names)))
+    bars.set_xticklabels(names, rotation=20, ha="right", fontsize=8)
+    bars.set_ylim(0, 1.02)
+    bars.set_ylabel("accuracy")
+    styles = ["-", "--", ":", "-."]
+    for i, name in enumerate(names):
+        result = evaluations[name]
+        times = np.arange(1, result.outputs.shape[1] + 1) * MS_PER_STEP   # o[:, i] is read at step i + 1
+        for j, label in enumerate(np.unique(result.labels)):
+            outputs.plot(times, result.outputs[result.labels == label].mean(0), color=f"C{i}",
+                         ls=styles[j % len(styles)], lw=1.3, label=f"{name}, label {label:g}")
+    outputs.set_xlabel("time (ms)")
+    outputs.set_ylabel("mean output o")
+    outputs.legend(fontsize=7, ncol=2)
+    return _finish(fig, path)
