@@ -49,9 +49,10 @@ def machine():
             f"Python {platform.python_version()}; torch {torch.__version__}{gpu}")
 
 
-def readme_run(seed, device, threads, output_dir):
-    """Run the README command once; returns (wall seconds, stop trial, success, peak RSS MiB)."""
-    command = [sys.executable, "-m", "rnncourse.rate", *README, "--output_dir", str(output_dir),
+def readme_run(seed, device, threads, output_dir, flags=()):
+    """Run the README command once, `flags` replacing its own (e.g. --task xor); returns (wall
+    seconds, stop trial, success, peak RSS MiB)."""
+    command = [sys.executable, "-m", "rnncourse.rate", *README, *flags, "--output_dir", str(output_dir),
                "--seed", str(seed), "--device", device, "--threads", str(threads)]
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
