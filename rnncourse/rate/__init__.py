@@ -7,6 +7,7 @@
     evaluation  100-trial evaluation, correctness rules, the stopping rule
     optimizer   Adam as TensorFlow 1 computes it
     training    BPTT with Adam: faithful (batch_size=1) or batched (default)
+    many        train_many: K independent networks at once, each as train() would make it
     matfile     .mat files in spikeRNN's layout, both ways
     plots       trials, training curves, weights, time constants, eigenvalues, analyses (import explicitly)
     analysis    trajectories and PCA, fixed points, psychometric curves, lesions (import explicitly)
@@ -15,6 +16,7 @@
 
 from rnncourse.rate.evaluation import Evaluation, criterion_met, evaluate, make_generators
 from rnncourse.rate.losses import trial_losses
+from rnncourse.rate.many import train_many
 from rnncourse.rate.matfile import SavedModel, load_mat, mat_path, save_mat
 from rnncourse.rate.model import RateRNN, RateRun, StateNoise, draw_noise
 from rnncourse.rate.optimizer import TFAdam
@@ -46,6 +48,7 @@ __all__ = [
            "register_task",
            "save_mat",
            "train",
+           "train_many",
            "train_step",
            "trainable_parameters",
            "trial_losses",

@@ -6,9 +6,11 @@ spikeRNN's README command works unchanged and writes its .mat under spikeRNN's f
         --P_inh 0.20 --som_N 0 --apply_dale True --gain 1.5 --task go-nogo --act sigmoid \\
         --loss_fn l2 --decay_taus 4 20 --output_dir OUT
 
-Added flags: --batch_size (1 = spikeRNN's one trial per update), --device, --seed, --threads, and
---model for `--mode eval`, which (unlike spikeRNN's, which does nothing) evaluates a saved network
-on fresh trials and prints its accuracy. Flags spikeRNN requires but that have a natural default
+Added flags: --batch_size (1 = spikeRNN's one trial per update), --device, --seed, --threads,
+--n_networks K (K networks, seeds seed .. seed+K-1, trained together by train_many, each saved as
+its own file with 'seed_<s>_' before the time stamp), and --model for `--mode eval`, which (unlike
+spikeRNN's, which does nothing) evaluates saved networks (one or more files) on fresh trials and
+prints their accuracy. Flags spikeRNN requires but that have a natural default
 (--som_N 0, --act sigmoid, --loss_fn l2, --apply_dale True) may be left out. --gpu_frac is applied
 (spikeRNN builds a session with it, then trains in another session without it).
 """
@@ -24,6 +26,7 @@ import torch
 from rnncourse.device import pick_device
 from rnncourse.rate.evaluation import EVAL_TRIALS, evaluate, make_generators
 from rnncourse.rate.losses import LOSS_FUNCTIONS
+from rnncourse.rate.many import train_many
 from rnncourse.rate.matfile import load_mat, mat_path, save_mat
 from rnncourse.rate.model import RateRNN, check_taus
 from rnncourse.rate.recurrence import ACTIVATIONS
@@ -100,7 +103,10 @@ def build_parser():
     ours.add_argument("--threads", type=positive_int, default=1,
                       help="CPU threads for torch (default 1: a few hundred units leave little to share, "
                            "and extra threads stall when other programs use the cores)")
-    ours.add_argument("--model", type=Path, help="eval: the .mat file to evaluate")
+    ours.add_argument("--n_networks", type=positive_int, default=1,
+                      help="train K independent networks at once (seeds seed, seed+1, ...), each saved as its own "
+                           "file; on the CPU --threads of them train side by side")
+    ours.add_argument("--model", type=Path, nargs="+", help="eval: the .mat file(s) to evaluate")
     return parser
 
 
@@ -164,16 +170,46 @@ def run_train(args, device):
     print(f"Training {outcome} ({result.seconds:.1f} s); last evaluation: {result.last_evaluation}\nSaved {path}")
 
 
+def run_train_many(args, device):
+    """--n_networks K: seeds seed .. seed+K-1 trained by train_many, each saved when it stops."""
+    loss_fn = args.loss_fn or LOSS_FUNCTIONS[0]
+    task = get_task(args.task)
+    first = make_generators(args.seed, device).seed
+    seeds = list(range(first, first + args.n_networks))
+
+    def build(seed):
+        return RateRNN(args.N, task.n_inputs, P_inh=args.P_inh, P_rec=args.P_rec, som_N=args.som_N, gain=args.gain,
+                       apply_dale=args.apply_dale, taus=tuple(args.decay_taus), activation=args.act, seed=seed,
+                       device=device)
+
+    def save(k, result):
+        path = save_mat(mat_path(args.output_dir, task.name, args.N, args.decay_taus, args.act, args.P_rec,
+                                 args.apply_dale, seed=result.seed), result.model, task, result)
+        outcome = f"met the criterion at trial {result.tr}" if result.success else "did not meet the criterion"
+        print(f"seed {result.seed}: {outcome} ({result.seconds:.1f} s); {result.last_evaluation}; saved {path}",
+              flush=True)
+
+    mode = "faithful, one trial per update" if args.batch_size == 1 else f"{args.batch_size} trials per update"
+    print(f"{args.n_networks} networks, seeds {seeds[0]}..{seeds[-1]}; {build(seeds[0]).extra_repr()}\n"
+          f"task {task.name}, loss {loss_fn}, {mode}, device {device}")
+    results = train_many(build, task, args.n_trials, seeds=seeds, batch_size=args.batch_size, loss_fn=loss_fn,
+                         threads=args.threads, on_done=save)
+    met = sum(r.success for r in results)
+    print(f"{met} of {len(results)} networks reached the stopping criterion.")
+
+
 def run_eval(args, device):
-    path = args.model if args.model is not None else _newest_model(args)
-    saved = load_mat(path, device=device)
-    if args.task is not None and args.task != saved.task.name:
-        raise ValueError(f"{path} holds a {saved.task.name} network but --task says {args.task}.")
-    n_trials = args.n_trials or EVAL_TRIALS
-    evaluation = evaluate(saved.model, saved.task, n_trials, args.loss_fn or saved.loss_fn,
-                          seed=args.seed)
-    print(f"{path}\n{saved.task.name}: {evaluation}")
-    return evaluation
+    paths = args.model if args.model is not None else [_newest_model(args)]
+    evaluations = []
+    for path in paths:
+        saved = load_mat(path, device=device)
+        if args.task is not None and args.task != saved.task.name:
+            raise ValueError(f"{path} holds a {saved.task.name} network but --task says {args.task}.")
+        n_trials = args.n_trials or EVAL_TRIALS
+        evaluations.append(evaluate(saved.model, saved.task, n_trials, args.loss_fn or saved.loss_fn,
+                                    seed=args.seed))
+        print(f"{path}\n{saved.task.name}: {evaluations[-1]}")
+    return evaluations
 
 
 def main(argv=None):
@@ -185,7 +221,7 @@ def main(argv=None):
     try:
         device = _setup_torch(args)
         if args.mode == "train":
-            run_train(args, device)
+            (run_train_many if args.n_networks > 1 else run_train)(args, device)
         else:
             run_eval(args, device)
     except (ValueError, FileNotFoundError) as error:

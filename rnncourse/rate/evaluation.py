@@ -77,8 +77,17 @@ def evaluate(model, task, n_trials=EVAL_TRIALS, loss_fn="l2", *, seed=None, gene
     parts = []
     for start in range(0, n_trials, EVAL_TRIALS):
         trials = task.trials(min(EVAL_TRIALS, n_trials - start), generators.trials, model.device)
-        o = model(trials.u, generator=generators.noise).o
-        parts.append([trial_losses(o, trials.z, loss_fn), task.correct(o, trials.labels), o, trials.labels])
+        parts.append(score_part(task, trials, model(trials.u, generator=generators.noise).o, loss_fn))
+    return scored(parts, trial)
+
+
+def score_part(task, trials, o, loss_fn):
+    """One batch of evaluation trials scored: [losses (B,), correct (B,), o (B, T-1), labels (B,)]."""
+    return [trial_losses(o, trials.z, loss_fn), task.correct(o, trials.labels), o, trials.labels]
+
+
+def scored(parts, trial=None):
+    """The Evaluation of the batches that score_part scored, in order."""
     losses, correct, outputs, labels = (torch.cat(column).cpu().numpy() for column in zip(*parts))
     return Evaluation(loss=float(losses.astype(np.float64).mean()), accuracy=float(correct.mean()),
                       losses=losses, correct=correct, outputs=outputs, labels=labels, trial=trial)

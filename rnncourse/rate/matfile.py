@@ -48,16 +48,18 @@ RECORD_FIELDS = {
 }
 
 
-def mat_path(output_dir, task, N, taus, activation, P_rec=0.2, apply_dale=True, when=None):
+def mat_path(output_dir, task, N, taus, activation, P_rec=0.2, apply_dale=True, when=None, seed=None):
     """spikeRNN's file path: <output_dir>/models/<task>/[NoDale/]P_rec_<P_rec>_Taus_<min>_<max>/
     Task_<task>_N_<N>_Taus_<min>_<max>_Act_<activation>_<YYYY_MM_DD_HHMMSS>.mat ('Tau_<tau>' for one
-    fixed tau). Numbers print as Python floats do (4 -> '4.0'); `when` defaults to now."""
+    fixed tau). Numbers print as Python floats do (4 -> '4.0'); `when` defaults to now.
+    seed: adds 'seed_<seed>_' before the time stamp (--n_networks writes one file per seed)."""
     taus = [float(t) for t in (taus if isinstance(taus, (list, tuple)) else [taus])]
     tau_part = f"Taus_{taus[0]}_{taus[1]}" if len(taus) == 2 else f"Tau_{taus[0]}"
     folder = Path(output_dir, "models", task.lower(), *([] if apply_dale else ["NoDale"]),
                   f"P_rec_{float(P_rec)}_{tau_part}")
     stamp = (when or datetime.datetime.now()).strftime("%Y_%m_%d_%H%M%S")
-    return folder / f"Task_{task.lower()}_N_{N}_{tau_part}_Act_{activation}_{stamp}.mat"
+    seed_part = "" if seed is None else f"seed_{seed}_"
+    return folder / f"Task_{task.lower()}_N_{N}_{tau_part}_Act_{activation}_{seed_part}{stamp}.mat"
 
 
 def _column(a, dtype=np.float32):

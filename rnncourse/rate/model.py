@@ -220,6 +220,14 @@ class RateRNN(nn.Module):
 
         Returns RateRun(x (B, T, N), r (B, T, N), o (B, T-1)).
         """
+        x0, drive, keep, M = self.recurrence_terms(u, noise, generator)
+        x, r = LeakyRecurrence.apply(x0, drive, keep, M.T, self.activation)
+        return RateRun(x.transpose(0, 1), r.transpose(0, 1), self.readout(r))
+
+    def recurrence_terms(self, u, noise=None, generator=None):
+        """What LeakyRecurrence needs for B trials (u and noise as in forward): x0 (B, N), drive
+        (T-1, B, N), keep = 1 - DeltaT/tau (N,) and M = W_eff * (DeltaT/tau)[:, None] (N, N), whose
+        transpose is the recurrence's A. train_many stacks these over networks."""
         if u.dim() != 3 or u.shape[1] != self.n_inputs:
             raise ValueError(f"u has shape {tuple(u.shape)}; expected (batch, {self.n_inputs}, T) for "
                              f"this network's {self.n_inputs} input channel(s).")
@@ -228,12 +236,14 @@ class RateRNN(nn.Module):
             noise = self.draw_noise(batch, T, generator)
         u = u.to(device=self.device, dtype=self.w.dtype)
         leak = self.DeltaT / self.time_constants()                         # (N,)
-        A = (self.effective_weights() * leak[:, None]).T                   # r @ A = leak * (W_eff r)
+        M = self.effective_weights() * leak[:, None]                       # r @ M.T = leak * (W_eff r)
         inputs = u[:, :, :-1].permute(2, 0, 1) @ self.w_in.T                  # (T-1, B, N): w_in u[t-1]
         drive = torch.addcmul(noise.steps.transpose(0, 1), inputs, leak)
-        x, r = LeakyRecurrence.apply(noise.x0, drive, 1 - leak, A, self.activation)
-        o = (r[1:] @ self.w_out.T).squeeze(-1) + self.b_out                # (T-1, B)
-        return RateRun(x.transpose(0, 1), r.transpose(0, 1), o.T)
+        return noise.x0, drive, 1 - leak, M
+
+    def readout(self, r):
+        """r (T, B, N), time first -> o (B, T-1): o[:, t-1] = w_out r[t] + b_out."""
+        return ((r[1:] @ self.w_out.T).squeeze(-1) + self.b_out).T
 
     def extra_repr(self):
         taus = f"taus={self.taus[0]:g}..{self.taus[1]:g} steps (trained)" if len(self.taus) == 2 \

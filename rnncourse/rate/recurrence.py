@@ -59,24 +59,53 @@ def activation_slope(x, r, activation):
     raise unknown_activation(activation)
 
 
-class LeakyRecurrence(torch.autograd.Function):
-    """x (T, B, N), r (T, B, N) = LeakyRecurrence.apply(x0, drive, keep, A, activation).
+def _stacked_add_product_(out, a, b):
+    """out += a @ b in place for stacks (K, B, N) @ (K, N, N). On the CPU one addmm_ per network,
+    the very call the network alone makes, so the numbers are identical (a batched product gains
+    nothing there: the products themselves are the work); elsewhere one baddbmm_."""
+    if out.device.type != "cpu":
+        return out.baddbmm_(a, b)
+    for out_k, a_k, b_k in zip(out, a, b):
+        out_k.addmm_(a_k, b_k)
+    return out
 
-    x0 (B, N) initial state; drive (T-1, B, N); keep (N,); A (N, N); activation a name as in
-    `activate`. Returns every state x[0..T-1] and rate r[0..T-1], time first.
+
+def _stacked_add_product(c, a, b, out):
+    """out = c + a @ b for stacks, as _stacked_add_product_ (torch.addmm per network on the CPU)."""
+    if out.device.type != "cpu":
+        return torch.baddbmm(c, a, b, out=out)
+    for c_k, a_k, b_k, out_k in zip(c, a, b, out):
+        torch.addmm(c_k, a_k, b_k, out=out_k)
+    return out
+
+
+class LeakyRecurrence(torch.autograd.Function):
+    """x, r = LeakyRecurrence.apply(x0, drive, keep, A, activation), for one network or a stack of K.
+
+    One network: x0 (B, N) initial state; drive (T-1, B, N); keep (N,); A (N, N); returns every
+    state x and rate r, each (T, B, N), time first.
+    K networks at once (train_many): x0 (K, B, N); drive (K, T-1, B, N); keep (K, 1, N);
+    A (K, N, N); returns x, r (K, T, B, N). On the CPU, network k's slice is computed with the same
+    operations on the same memory layout as that network alone (one addmm per network and step),
+    so it gives the same numbers bit for bit; on a GPU each step is one batched product (bmm), the
+    same up to the order of the sums inside it. activation: a name as in `activate`.
     """
 
     @staticmethod
     def forward(ctx, x0, drive, keep, A, activation):
-        steps, batch, n = drive.shape
-        x = drive.new_empty((steps + 1, batch, n))
+        stacked = A.dim() == 3
+        time = 1 if stacked else 0
+        shape = list(drive.shape)
+        shape[time] += 1
+        x = drive.new_empty(shape)
         r = torch.empty_like(x)
-        x[0] = x0
-        activate(x[0], activation, out=r[0])
-        xs, rs, drives = x.unbind(0), r.unbind(0), drive.unbind(0)   # views made once, not per step
-        for t in range(steps):
+        xs, rs, drives = x.unbind(time), r.unbind(time), drive.unbind(time)   # views made once, not per step
+        xs[0].copy_(x0)
+        activate(xs[0], activation, out=rs[0])
+        add_product = _stacked_add_product_ if stacked else torch.Tensor.addmm_
+        for t in range(len(drives)):
             torch.addcmul(drives[t], keep, xs[t], out=xs[t + 1])
-            xs[t + 1].addmm_(rs[t], A)
+            add_product(xs[t + 1], rs[t], A)
             activate(xs[t + 1], activation, out=rs[t + 1])
         ctx.activation = activation
         ctx.save_for_backward(x, r, keep, A)
@@ -85,18 +114,33 @@ class LeakyRecurrence(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_x, grad_r):
         x, r, keep, A = ctx.saved_tensors
+        stacked = A.dim() == 3
+        time = 1 if stacked else 0
         slope = activation_slope(x, r, ctx.activation)
-        A_T = A.T
+        A_T = A.transpose(-2, -1)
         G = torch.empty_like(x)
-        G[-1] = grad_x[-1] + slope[-1] * grad_r[-1]
-        Gs, gxs, grs, slopes = G.unbind(0), grad_x.unbind(0), grad_r.unbind(0), slope.unbind(0)
-        through_rates = torch.empty_like(G[0])
-        for t in range(x.shape[0] - 2, -1, -1):
-            torch.addmm(grs[t], Gs[t + 1], A_T, out=through_rates)
+        Gs, gxs, grs, slopes = (t.unbind(time) for t in (G, grad_x, grad_r, slope))
+        Gs[-1].copy_(gxs[-1] + slopes[-1] * grs[-1])
+        through_rates = torch.empty_like(Gs[0])
+        add_product = _stacked_add_product if stacked else torch.addmm
+        for t in range(len(Gs) - 2, -1, -1):
+            add_product(grs[t], Gs[t + 1], A_T, out=through_rates)
             torch.addcmul(gxs[t], keep, Gs[t + 1], out=Gs[t])
             Gs[t].addcmul_(slopes[t], through_rates)
-        later = G[1:]
         need = ctx.needs_input_grad
+        n = x.shape[-1]
+        if stacked:
+            later, earlier_x, earlier_r = G[:, 1:], x[:, :-1], r[:, :-1]
+            grad_keep = torch.stack([(g * e).sum((0, 1)) for g, e in zip(later, earlier_x)]).unsqueeze(1) \
+                if need[2] else None
+            if not need[3]:
+                grad_A = None
+            elif A.device.type == "cpu":   # as each network alone computes it (see _stacked_add_product_)
+                grad_A = torch.stack([e.reshape(-1, n).T @ g.reshape(-1, n) for e, g in zip(earlier_r, later)])
+            else:
+                grad_A = earlier_r.reshape(len(A), -1, n).transpose(1, 2) @ later.reshape(len(A), -1, n)
+            return G[:, 0], later, grad_keep, grad_A, None
+        later = G[1:]
         grad_keep = (later * x[:-1]).sum((0, 1)) if need[2] else None
-        grad_A = r[:-1].reshape(-1, r.shape[-1]).T @ later.reshape(-1, r.shape[-1]) if need[3] else None
+        grad_A = r[:-1].reshape(-1, n).T @ later.reshape(-1, n) if need[3] else None
         return G[0], later, grad_keep, grad_A, None

@@ -65,6 +65,7 @@ class TrainingResult:
     initial: the trial run before training (spikeRNN's x0, r0), with w0 (relu'd w), w_in0 and
     taus_gaus0 as NumPy arrays. last_trial: the last training trial (before its update).
     seconds: wall time of the training loop; batch_size, loss_fn and seed: how it was trained.
+    model: the trained RateRNN (the network that was passed in, trained in place).
     """
     losses: np.ndarray
     evaluations: list
@@ -79,6 +80,7 @@ class TrainingResult:
     batch_size: int
     loss_fn: str
     seed: int
+    model: object = None
 
     @property
     def last_evaluation(self):
@@ -127,6 +129,35 @@ def torch_threads(threads):
         torch.set_num_threads(before)
 
 
+def check_training_arguments(models, task, n_trials, batch_size, loss_fn):
+    """Raise a ValueError for the first argument that training cannot use, before any work."""
+    if not isinstance(n_trials, int) or n_trials < 1:
+        raise ValueError(f"n_trials={n_trials!r}: train on at least one trial.")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size={batch_size!r}: use a positive integer (1 = spikeRNN's one trial per update).")
+    for model in models:
+        if model.n_inputs != task.n_inputs:
+            raise ValueError(f"The network has {model.n_inputs} input channel(s) but task {task.name!r} gives "
+                             f"{task.n_inputs}: build it with RateRNN(N, {task.n_inputs}, ...).")
+    trial_losses(torch.zeros(1, 1), torch.zeros(1, 2), loss_fn)   # an unknown loss_fn fails here, not mid-run
+
+
+@torch.no_grad()
+def initial_look(model, task, generators):
+    """spikeRNN's look at the untrained network: one trial run (a TrialRecord), then w0 (relu'd w),
+    w_in0 and taus_gaus0 as NumPy arrays. Draws from `generators` as training's first step."""
+    first = task.trials(1, generators.trials, model.device)
+    initial = _record(first, model(first.u, generator=generators.noise))
+    return (initial, model.rectified_weights().cpu().numpy().copy(), model.w_in.cpu().numpy().copy(),
+            model.taus_gaus.detach().cpu().numpy().copy())
+
+
+def evaluates_after(done, size, eval_every=EVAL_EVERY):
+    """Whether the update that used trials done-size .. done-1 is followed by an evaluation: one of
+    them is tr = 1, 1 + eval_every, 1 + 2 eval_every, ... (spikeRNN's (tr - 1) % 100 == 0)."""
+    return any((k - 1) % eval_every == 0 for k in range(done - size, done))
+
+
 def train(model, task, n_trials, *, batch_size=DEFAULT_BATCH_SIZE, loss_fn="l2", learning_rate=LEARNING_RATE,
           seed=None, generators=None, progress=True, threads=1, eval_every=EVAL_EVERY, eval_trials=EVAL_TRIALS,
           loss_threshold=LOSS_THRESHOLD, accuracy_threshold=ACCURACY_THRESHOLD):
@@ -136,26 +167,17 @@ def train(model, task, n_trials, *, batch_size=DEFAULT_BATCH_SIZE, loss_fn="l2",
     threads: torch CPU threads while training, restored afterwards (None: leave torch's setting).
     One is fastest for a few hundred units: each step is too small to share, and a second thread
     spin-waits, many times slower, whenever another program holds a core.
+    Many networks at once: rnncourse.rate.many.train_many.
 
     Returns a TrainingResult; `model` is trained in place.
     """
-    if not isinstance(n_trials, int) or n_trials < 1:
-        raise ValueError(f"n_trials={n_trials!r}: train on at least one trial.")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size={batch_size!r}: use a positive integer (1 = spikeRNN's one trial per update).")
-    if model.n_inputs != task.n_inputs:
-        raise ValueError(f"The network has {model.n_inputs} input channel(s) but task {task.name!r} gives "
-                         f"{task.n_inputs}: build it with RateRNN(N, {task.n_inputs}, ...).")
-    trial_losses(torch.zeros(1, 1), torch.zeros(1, 2), loss_fn)   # an unknown loss_fn fails here, not mid-run
+    check_training_arguments([model], task, n_trials, batch_size, loss_fn)
     if generators is None:
         generators = make_generators(seed, model.device)
     optimizer = TFAdam(trainable_parameters(model), lr=learning_rate)
     bar = tqdm(total=n_trials, unit="trial", desc=f"{task.name} N={model.N}", disable=not progress)
-    with torch_threads(threads), torch.no_grad():   # spikeRNN's look at the untrained network
-        first = task.trials(1, generators.trials, model.device)
-        initial = _record(first, model(first.u, generator=generators.noise))
-        w0 = model.rectified_weights().cpu().numpy().copy()
-        w_in0, taus_gaus0 = model.w_in.cpu().numpy().copy(), model.taus_gaus.detach().cpu().numpy().copy()
+    with torch_threads(threads):
+        initial, w0, w_in0, taus_gaus0 = initial_look(model, task, generators)
 
     losses = np.zeros(n_trials)
     evaluations, success, done = [], False, 0
@@ -168,7 +190,7 @@ def train(model, task, n_trials, *, batch_size=DEFAULT_BATCH_SIZE, loss_fn="l2",
             losses[done:done + size] = batch_losses.cpu().numpy()
             done += size
             bar.update(size)
-            if any((k - 1) % eval_every == 0 for k in range(done - size, done)):
+            if evaluates_after(done, size, eval_every):
                 evaluations.append(evaluate(model, task, eval_trials, loss_fn, generators=generators, trial=done - 1))
                 success = criterion_met(task, done - 1, evaluations[-1], loss_threshold, accuracy_threshold)
                 bar.set_postfix(loss=f"{evaluations[-1].loss:.2f}", acc=f"{evaluations[-1].accuracy:.2f}")
@@ -179,4 +201,4 @@ def train(model, task, n_trials, *, batch_size=DEFAULT_BATCH_SIZE, loss_fn="l2",
     return TrainingResult(losses=losses, evaluations=evaluations, tr=done - 1, success=success,
                           initial=initial, w0=w0, w_in0=w_in0, taus_gaus0=taus_gaus0,
                           last_trial=_record(trials, run), seconds=seconds, batch_size=batch_size,
-                          loss_fn=loss_fn, seed=generators.seed)
+                          loss_fn=loss_fn, seed=generators.seed, model=model)
