@@ -122,10 +122,10 @@ def test_n_networks_writes_one_file_per_seed_and_eval_scores_each(tmp_path, caps
     files = sorted((tmp_path / "models" / "go-nogo" / "P_rec_0.2_Taus_4.0_20.0").iterdir())
     names = [f.name for f in files]
     assert [re.fullmatch(r"Task_go-nogo_N_16_Taus_4\.0_20\.0_Act_sigmoid_seed_(\d+)_\d{4}_\d{2}_\d{2}_\d{6}\.mat",
-                         n).group(1) for n in names] == ["7", "8", "9"]
-    alone = train(RateRNN(16, 1, seed=8), get_task("go-nogo"), 20, seed=8, progress=False)
-    data = scipy.io.loadmat(files[1])
-    assert data["seed"].item() == 8 and data["tr"].item() == 19
+                         n).group(1) for n in names] == ["10", "13", "7"], "seeds three apart: no two share a stream"
+    alone = train(RateRNN(16, 1, seed=10), get_task("go-nogo"), 20, seed=10, progress=False)
+    data = scipy.io.loadmat(files[0])
+    assert data["seed"].item() == 10 and data["tr"].item() == 19
     np.testing.assert_array_equal(data["w"], alone.model.rectified_weights().detach().numpy())
     assert "0 of 3 networks reached the stopping criterion" in capsys.readouterr().out
     assert main(["--mode", "eval", "--model", *map(str, files), "--n_trials", "20", "--seed", "1"]) == 0

@@ -7,7 +7,7 @@ spikeRNN's README command works unchanged and writes its .mat under spikeRNN's f
         --loss_fn l2 --decay_taus 4 20 --output_dir OUT
 
 Added flags: --batch_size (1 = spikeRNN's one trial per update), --device, --seed, --threads,
---n_networks K (K networks, seeds seed .. seed+K-1, trained together by train_many, each saved as
+--n_networks K (K networks, seeds seed, seed+3, ..., trained together by train_many, each saved as
 its own file with 'seed_<s>_' before the time stamp), and --model for `--mode eval`, which (unlike
 spikeRNN's, which does nothing) evaluates saved networks (one or more files) on fresh trials and
 prints their accuracy. Flags spikeRNN requires but that have a natural default
@@ -34,6 +34,7 @@ from rnncourse.rate.tasks import TASKS, get_task
 from rnncourse.rate.training import DEFAULT_BATCH_SIZE, train
 
 PROG = "python -m rnncourse.rate"
+SEED_STRIDE = 3         # --n_networks: seeds this far apart share no random stream (make_generators)
 
 
 def restricted_float(text):
@@ -104,8 +105,8 @@ def build_parser():
                       help="CPU threads for torch (default 1: a few hundred units leave little to share, "
                            "and extra threads stall when other programs use the cores)")
     ours.add_argument("--n_networks", type=positive_int, default=1,
-                      help="train K independent networks at once (seeds seed, seed+1, ...), each saved as its own "
-                           "file; on the CPU --threads of them train side by side")
+                      help="train K independent networks at once (seeds seed, seed+3, seed+6, ...), each saved as "
+                           "its own file; on the CPU --threads of them train side by side")
     ours.add_argument("--model", type=Path, nargs="+", help="eval: the .mat file(s) to evaluate")
     return parser
 
@@ -171,11 +172,13 @@ def run_train(args, device):
 
 
 def run_train_many(args, device):
-    """--n_networks K: seeds seed .. seed+K-1 trained by train_many, each saved when it stops."""
+    """--n_networks K: seeds seed, seed+3, ..., seed+3(K-1) trained by train_many, each saved when it
+    stops. A network draws from three streams, seeded seed (weights), seed+1 (trials) and seed+2
+    (noise), so seeds three apart share none: the K networks are independent draws."""
     loss_fn = args.loss_fn or LOSS_FUNCTIONS[0]
     task = get_task(args.task)
     first = make_generators(args.seed, device).seed
-    seeds = list(range(first, first + args.n_networks))
+    seeds = list(range(first, first + SEED_STRIDE * args.n_networks, SEED_STRIDE))
 
     def build(seed):
         return RateRNN(args.N, task.n_inputs, P_inh=args.P_inh, P_rec=args.P_rec, som_N=args.som_N, gain=args.gain,
@@ -190,7 +193,7 @@ def run_train_many(args, device):
               flush=True)
 
     mode = "faithful, one trial per update" if args.batch_size == 1 else f"{args.batch_size} trials per update"
-    print(f"{args.n_networks} networks, seeds {seeds[0]}..{seeds[-1]}; {build(seeds[0]).extra_repr()}\n"
+    print(f"{args.n_networks} networks, seeds {', '.join(map(str, seeds))}; {build(seeds[0]).extra_repr()}\n"
           f"task {task.name}, loss {loss_fn}, {mode}, device {device}")
     results = train_many(build, task, args.n_trials, seeds=seeds, batch_size=args.batch_size, loss_fn=loss_fn,
                          threads=args.threads, on_done=save)
