@@ -28,11 +28,9 @@ def main():
     parser.add_argument("--n_trials", type=int, default=5000, help="most trials per network (README: 5000)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 3 networks, N=50, 300 trials")
     args = parser.parse_args()
-    available = sorted(os.sched_getaffinity(0))
-    if len(available) > args.cores:
-        os.sched_setaffinity(0, available[: args.cores])
+    from rate_training import machine, pin_to_cores  # benchmarks/ is on sys.path when this file is run
+    pin_to_cores(args.cores)
     import torch
-    from rate_training import machine  # benchmarks/ is on sys.path when this file is run
 
     from rnncourse.rate import RateRNN, get_task, train, train_many
     torch.set_num_threads(1)

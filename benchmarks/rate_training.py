@@ -32,6 +32,14 @@ README = ("--gpu 0 --gpu_frac 0.20 --n_trials 5000 --mode train --N 200 --P_inh 
           "--gain 1.5 --task go-nogo --act sigmoid --loss_fn l2 --decay_taus 4 20").split()
 
 
+def pin_to_cores(cores):
+    """Run this process (and what it starts) on at most `cores` CPUs. Call it before importing torch,
+    whose thread pool sizes itself from the CPUs it may use."""
+    available = sorted(os.sched_getaffinity(0))
+    if len(available) > cores:
+        os.sched_setaffinity(0, available[:cores])
+
+
 def machine():
     """One line: CPU model, CPUs in use / present, memory, Python, torch."""
     import torch
@@ -128,9 +136,7 @@ def main():
                         help="more batch sizes to measure, for context (they need more trials to the criterion)")
     parser.add_argument("--quick", action="store_true", help="smoke run: one seed, one repeat, few trials")
     args = parser.parse_args()
-    available = sorted(os.sched_getaffinity(0))
-    if len(available) > args.cores:   # before torch starts its thread pool, which sizes itself from it
-        os.sched_setaffinity(0, available[: args.cores])
+    pin_to_cores(args.cores)
     import torch
 
     from rnncourse.device import mps_available
