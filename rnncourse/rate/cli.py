@@ -153,15 +153,25 @@ def _newest_model(args):
     return found[-1]
 
 
+def _network(args, task, seed, device):
+    """The RateRNN the flags describe, drawn with `seed`."""
+    return RateRNN(args.N, task.n_inputs, P_inh=args.P_inh, P_rec=args.P_rec, som_N=args.som_N, gain=args.gain,
+                   apply_dale=args.apply_dale, taus=tuple(args.decay_taus), activation=args.act, seed=seed,
+                   device=device)
+
+
+def _schedule(args, task, loss_fn, device):
+    """One line on how training runs: task, loss, trials per update, device."""
+    mode = "faithful, one trial per update" if args.batch_size == 1 else f"{args.batch_size} trials per update"
+    return f"task {task.name}, loss {loss_fn}, {mode}, device {device}"
+
+
 def run_train(args, device):
     loss_fn = args.loss_fn or LOSS_FUNCTIONS[0]
     task = get_task(args.task)
     generators = make_generators(args.seed, device)
-    model = RateRNN(args.N, task.n_inputs, P_inh=args.P_inh, P_rec=args.P_rec, som_N=args.som_N, gain=args.gain,
-                    apply_dale=args.apply_dale, taus=tuple(args.decay_taus), activation=args.act,
-                    seed=generators.seed, device=device)
-    mode = "faithful, one trial per update" if args.batch_size == 1 else f"{args.batch_size} trials per update"
-    print(f"{model.extra_repr()}\ntask {task.name}, loss {loss_fn}, {mode}, device {device}, seed {generators.seed}")
+    model = _network(args, task, generators.seed, device)
+    print(f"{model.extra_repr()}\n{_schedule(args, task, loss_fn, device)}, seed {generators.seed}")
     result = train(model, task, args.n_trials, batch_size=args.batch_size, loss_fn=loss_fn,
                    generators=generators, threads=args.threads)
     path = save_mat(mat_path(args.output_dir, task.name, args.N, args.decay_taus, args.act, args.P_rec,
@@ -181,9 +191,7 @@ def run_train_many(args, device):
     seeds = list(range(first, first + SEED_STRIDE * args.n_networks, SEED_STRIDE))
 
     def build(seed):
-        return RateRNN(args.N, task.n_inputs, P_inh=args.P_inh, P_rec=args.P_rec, som_N=args.som_N, gain=args.gain,
-                       apply_dale=args.apply_dale, taus=tuple(args.decay_taus), activation=args.act, seed=seed,
-                       device=device)
+        return _network(args, task, seed, device)
 
     def save(k, result):
         path = save_mat(mat_path(args.output_dir, task.name, args.N, args.decay_taus, args.act, args.P_rec,
@@ -192,9 +200,8 @@ def run_train_many(args, device):
         print(f"seed {result.seed}: {outcome} ({result.seconds:.1f} s); {result.last_evaluation}; saved {path}",
               flush=True)
 
-    mode = "faithful, one trial per update" if args.batch_size == 1 else f"{args.batch_size} trials per update"
     print(f"{args.n_networks} networks, seeds {', '.join(map(str, seeds))}; {build(seeds[0]).extra_repr()}\n"
-          f"task {task.name}, loss {loss_fn}, {mode}, device {device}")
+          f"{_schedule(args, task, loss_fn, device)}")
     results = train_many(build, task, args.n_trials, seeds=seeds, batch_size=args.batch_size, loss_fn=loss_fn,
                          threads=args.threads, on_done=save)
     met = sum(r.success for r in results)
