@@ -181,6 +181,15 @@ def test_grid_search_appends_its_fields_and_keeps_the_others(tmp_path, one_threa
     assert grid_search(path, n_trials=2) is None, "a searched file is skipped unless forced"
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_command_line_names_a_device_that_is_not_there(tmp_path, capsys):
+    from rnncourse.spiking.cli import main
+
+    path = write_model(tmp_path / "Task_go-nogo_tiny.mat", TINY_GONOGO, "go-nogo")
+    assert main(["eval", str(path), "--scaling-factor", "25", "--trials", "1", "--device", "cuda"]) == 1
+    assert "Device 'cuda' is not available on this machine" in capsys.readouterr().err
+
+
 def test_command_line_grid_takes_other_scaling_factors(tmp_path, capsys, one_thread):
     """--scaling-factors replaces spikeRNN's grid; the fields keep their layout: (K, 1) and (1, K)."""
     from rnncourse.spiking.cli import main

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from rnncourse.device import pick_device
 from rnncourse.spiking.evaluation import GRID_TRIALS, SCALING_FACTORS, evaluate, spiking_trials
 from rnncourse.spiking.grid import grid_search, model_files, read_fields, table
 from rnncourse.spiking.network import LIFNetwork
@@ -19,7 +20,11 @@ from rnncourse.spiking.simulate import simulate
 
 def options(args):
     dtype = torch.float64 if args.float64 else torch.float32
-    device = args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+    # auto is CUDA or the CPU, never MPS: the simulation keeps spike times in float64, which MPS lacks.
+    if args.device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    else:
+        device = pick_device(args.device)       # a device that is not there: a clear error, not a trace
     return {"seed": args.seed, "dtype": dtype, "device": device}
 
 
