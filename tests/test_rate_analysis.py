@@ -267,7 +267,7 @@ SHORT_MANTE = dict(T=100, stim_on=0, stim_dur=100, eval_last=50)
 def test_mante_trials_carry_the_offsets_and_context_asked_for():
     task = get_task("mante", T=400, stim_on=50, stim_dur=300)
     offsets = np.array([[0.5, -0.2], [0.0, 0.3], [-1.0, 0.0]])
-    trials = analysis.mante_trials(task, offsets, [1, 2, 2], torch.Generator().manual_seed(0))
+    trials = task.trials_with(offsets, [True, False, False], torch.Generator().manual_seed(0))
     stimulus = trials.u[:, :2, 50:350]
     np.testing.assert_allclose(stimulus.mean(2).numpy(), offsets, atol=4 / np.sqrt(300))
     np.testing.assert_allclose(stimulus.std(2).numpy(), 1, atol=0.15)

@@ -30,7 +30,7 @@ import torch
 
 from rnncourse.rate.evaluation import EVAL_TRIALS, evaluate, make_generators
 from rnncourse.rate.recurrence import activate, activation_slope
-from rnncourse.rate.tasks import Mante, Task, Trials, get_task
+from rnncourse.rate.tasks import Mante, Task, get_task
 
 # ---------------------------------------------------------------- trajectories and PCA
 
@@ -248,24 +248,6 @@ def fixed_points(model, u, *, initial=None, n_initial=64, steps=1000, learning_r
 # ---------------------------------------------------------------- psychometric curves
 
 
-def mante_trials(task, offsets, contexts, generator=None, device=None):
-    """Mante trials with chosen evidence: offsets (B, 2), the means of the two noisy channels (each
-    N(0, 1) noise + offset over the stimulus, as task.trials makes them), contexts (B,) 1 or 2, the
-    channel to report. labels (B,): the sign of the cued channel's offset (0 where it is 0)."""
-    offsets = torch.as_tensor(offsets, dtype=torch.float32).reshape(-1, 2)
-    cue_first = torch.as_tensor(contexts).reshape(-1) == 1
-    batch = len(offsets)
-    u = torch.zeros(batch, 4, task.T)
-    noise = torch.randn(batch, 2, task.stim_dur, generator=generator)
-    u[:, :2, task.stim_on:task.stim_on + task.stim_dur] = noise + offsets[:, :, None]
-    u[:, 2] = cue_first[:, None].float()
-    u[:, 3] = (~cue_first)[:, None].float()
-    labels = torch.sign(torch.where(cue_first, offsets[:, 0], offsets[:, 1]))
-    z = torch.zeros(batch, task.T)
-    z[:, task.stim_on + task.stim_dur:] = labels[:, None]
-    return Trials(u.to(device), labels.to(device), z.to(device))
-
-
 @dataclass
 class Psychometric:
     """Choices of a Mante network over a grid of evidence.
@@ -318,8 +300,8 @@ def psychometric(model, task="mante", offsets=(-0.5, -0.2, -0.1, -0.05, 0.0, 0.0
     answers = []
     for start in range(0, len(cells), EVAL_TRIALS):
         part = cells[start:start + EVAL_TRIALS]
-        trials = mante_trials(task, np.stack([offsets[part[:, 1].numpy()], offsets[part[:, 2].numpy()]], 1), part[:, 0],
-                              generators.trials, model.device)
+        trials = task.trials_with(np.stack([offsets[part[:, 1].numpy()], offsets[part[:, 2].numpy()]], 1),
+                                  part[:, 0] == 1, generators.trials, model.device)
         o = model(trials.u, generator=generators.noise).o
         ones = torch.ones(len(o), device=model.device)
         answers.append(torch.stack([task.correct(o, ones), task.correct(o, -ones)], 1).cpu())

@@ -207,12 +207,21 @@ class Mante(Task):
     def trials(self, batch, generator=None, device=None):
         signs = torch.stack([torch.where(_coin(batch, generator), 1.0, -1.0) for _ in range(2)], 1)
         cue_first = _coin(batch, generator)
+        return self.trials_with(self.offset * signs, cue_first, generator, device)
+
+    def trials_with(self, offsets, cue_first, generator=None, device=None):
+        """Trials with chosen evidence: offsets (B, 2), the means of the two noisy channels (N(0, 1)
+        noise + offset over the stimulus); cue_first (B,) bool, True where the context asks for
+        channel 1. labels (B,): the sign of the cued channel's offset (0 where it is 0)."""
+        offsets = torch.as_tensor(offsets, dtype=torch.float32).reshape(-1, 2)
+        cue_first = torch.as_tensor(cue_first, dtype=torch.bool).reshape(-1)
+        batch = len(offsets)
         u = torch.zeros(batch, 4, self.T)
         noise = torch.randn(batch, 2, self.stim_dur, generator=generator)
-        u[:, :2, self.stim_on:self.stim_on + self.stim_dur] = noise + self.offset * signs[:, :, None]
+        u[:, :2, self.stim_on:self.stim_on + self.stim_dur] = noise + offsets[:, :, None]
         u[:, 2] = cue_first[:, None].float()
         u[:, 3] = (~cue_first)[:, None].float()
-        labels = torch.where(cue_first, signs[:, 0], signs[:, 1])
+        labels = torch.sign(torch.where(cue_first, offsets[:, 0], offsets[:, 1]))
         z = torch.zeros(batch, self.T)
         z[:, self.stim_on + self.stim_dur:] = labels[:, None]
         return Trials(u.to(device), labels.to(device), z.to(device))
