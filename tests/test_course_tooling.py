@@ -322,3 +322,38 @@ def test_a_solution_line_that_students_see_in_given_code_is_no_secret(tmp_path):
     assert find_leaks(master, {"student": student}) == []
     assert find_leaks(master, {"student": student + "p -= lr * p.grad"}) == \
         ["student: solution code 'p -= lr * p.grad'"]
+
+
+KERNEL_TCP = ("[IPKernelApp] WARNING | Kernel is running over TCP without encryption. All communication "
+              "(including code and outputs) is sent in plain text and is accessible to anyone on the network.\n")
+# What the checking process of a JupyterLab hand-in printed once (test_browser.py), the kernel's
+# control thread flushing stderr after its event socket had closed.
+SOCKET_CLOSED = """ERROR:tornado.general:Uncaught exception in ZMQStream callback
+Traceback (most recent call last):
+  File "/venv/lib/python3.11/site-packages/zmq/eventloop/zmqstream.py", line 585, in _log_error
+    f.result()
+  File "/venv/lib/python3.11/site-packages/ipykernel/iostream.py", line 343, in schedule
+    self._event_pipe.send(b"")
+  File "/venv/lib/python3.11/site-packages/zmq/sugar/socket.py", line 713, in send
+    return super().send(data, flags=flags, copy=copy, track=track)
+           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  File "zmq/backend/cython/_zmq.py", line 190, in zmq.backend.cython._zmq._check_rc
+zmq.error.ZMQError: Socket operation on non-socket
+"""
+REAL_PROBLEM = """Traceback (most recent call last):
+  File "<string>", line 1, in <module>
+ModuleNotFoundError: No module named 'dill'
+"""
+
+
+def test_hand_in_hides_only_the_kernels_own_noise():
+    """grader.submit() in Jupyter: the kernel's TCP note and its socket-closed traceback are dropped
+    from what Otter's checking process printed; any other message reaches the student whole."""
+    from rnncourse.course.student import without_kernel_noise
+
+    assert without_kernel_noise(KERNEL_TCP) == ""
+    assert without_kernel_noise(KERNEL_TCP + SOCKET_CLOSED) == ""
+    assert without_kernel_noise(KERNEL_TCP + REAL_PROBLEM + SOCKET_CLOSED) == REAL_PROBLEM.strip()
+    assert without_kernel_noise(SOCKET_CLOSED + REAL_PROBLEM) == REAL_PROBLEM.strip()
+    other_socket_error = SOCKET_CLOSED.replace("ERROR:tornado.general:Uncaught exception in ZMQStream callback\n", "")
+    assert without_kernel_noise(other_socket_error) == other_socket_error.strip()   # not the kernel's callback
