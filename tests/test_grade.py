@@ -313,6 +313,18 @@ def grade_here(built, subs, out, **options):
     return "\n".join(lines)
 
 
+def test_grade_from_python_takes_a_relative_course_root(built, tmp_path, monkeypatch):
+    """grade() called from Python with a course root relative to the current folder: each grading
+    process works in a folder of its own, so the autograder is found by its absolute path."""
+    subs = tmp_path / "submissions"
+    subs.mkdir()
+    shutil.copy(built.solved_notebook("01-forward"), subs / "solved.ipynb")
+    monkeypatch.chdir(built.root.parent)
+    grade(built.root.name, "1", [subs], out=tmp_path / "grades", jobs=1, log=lambda *_: None)
+    (row,) = read_grades(tmp_path / "grades")
+    assert (row["status"], float(row["total"])) == ("graded", built.labs["01-forward"].points), row
+
+
 def test_force_grades_everything_again(built, tmp_path):
     """--force grades all again. The gradebook may sit inside the submissions folder: it is no submission."""
     subs = tmp_path / "submissions"

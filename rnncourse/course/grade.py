@@ -96,6 +96,7 @@ def grade(root, lab_spec, paths, *, out=None, jobs=None, timeout=DEFAULT_TIMEOUT
     if limits.no_network and not docker and (problem := network_namespace_problem()):
         raise GradeError(f"--no-network cannot cut submissions off the network here: {problem}. Run as root, "
                          "enable unprivileged user namespaces, or grade with --docker.")
+    root = Path(root).resolve()     # each grading process works in a folder of its own
     (lab,) = select_labs(root, [lab_spec])
     out = Path(out or f"grades-{lab.name}")
     submissions = find_submissions(paths)
