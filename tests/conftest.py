@@ -8,10 +8,13 @@ run regrades and rebuilds only what changed, and CI, starting clean, does everyt
     runs/<key>/            a notebook executed as a student would in Colab (simulated), with the
                            zip its grader.submit() wrote; the key hashes the notebook, the
                            package and the Colab stand-in
-    grades/<package>/<lab> the gradebook of `rnncourse grade` over the lab's contract
-                           submissions (<lab>-handin: over the zip its Jupyter run handed in); it
+    grades/<package>/<lab> the gradebook of `rnncourse grade` over the lab's solved and blank
+                           notebooks (<lab>-handin: over the zip its Jupyter run handed in); it
                            regrades a submission whose file or autograder changed, and the folder
                            changes with the package's code
+    grades/<package>/<lab>-cut-<key>  the lab's stubs, wrong answers and correct variants, graded
+                           by forked_grading.py (the lab's shared cells run once); the key hashes
+                           those notebooks, the build and forked_grading.py
 
 The contract's grading starts in the background as soon as the course is built, so that the other
 tests on the built course run while it grades; the `contract` fixture then runs the notebooks as
@@ -192,6 +195,7 @@ def built(request, cache_dir, tmp_path_factory):
     yield course
     if course.contract_grading:
         course.contract_grading.grading.stop()
+        course.contract_grading.forked.stop()
 
 
 @pytest.fixture(scope="session")
@@ -279,23 +283,25 @@ def run_cached(cache, scratch, kind, lab, notebook, kernel):
     return stored
 
 
-def contract_submissions(built, lab, folder):
-    """Write the lab's contract submissions but the handed-in zip into `folder`; returns (mutants,
-    alternatives)."""
+def contract_submissions(built, lab, folder, cut_folder):
+    """Write the lab's contract submissions but the handed-in zip: the solved and the blank notebook
+    into `folder`, the stubs, wrong answers and correct variants (each cut after its question) into
+    `cut_folder`; returns (mutants, alternatives)."""
     name = lab.name
     solved = nbformat.read(built.solved_notebook(name), as_version=4)
     blank = nbformat.read(built.student_notebook(name), as_version=4)
     folder.mkdir(parents=True)
+    cut_folder.mkdir(parents=True)
     shutil.copy(built.solved_notebook(name), folder / "solution.ipynb")
     shutil.copy(built.student_notebook(name), folder / "blank.ipynb")
     mutants, alternatives = load_answers("mutants", name), load_answers("alternatives", name)
     for question in lab.autograded:
         q = question.name
         stub = stub_answer(solved, blank, q, names_under_test(built.tests_file(name, q)))
-        nbformat.write(with_answer(solved, q, stub), folder / f"stub-{q}.ipynb")
+        nbformat.write(with_answer(solved, q, stub), cut_folder / f"stub-{q}.ipynb")
         for kind, answers in (("mutant", mutants), ("alternative", alternatives)):
             for k, answer in enumerate(answers.get(q, [])):
-                nbformat.write(with_answer(solved, q, answer["code"]), folder / f"{kind}-{q}-{k}.ipynb")
+                nbformat.write(with_answer(solved, q, answer["code"]), cut_folder / f"{kind}-{q}-{k}.ipynb")
     return mutants, alternatives
 
 
@@ -350,11 +356,59 @@ def read_gradebook(out, keep):
     return results
 
 
+FORKED = TESTS / "forked_grading.py"
+
+
+@dataclass
+class ForkedGrading:
+    """tests/forked_grading.py over the labs' cut submissions, PARALLEL labs at a time, from threads
+    of this process; each lab's results are cached by content in a gradebook folder of its own."""
+    batches: list               # [(lab, autograder zip, cut submissions folder, results folder)]
+    log: Path
+    futures: list = field(default_factory=list)
+    processes: list = field(default_factory=list)
+    stopped: bool = False
+
+    @classmethod
+    def start(cls, batches, log):
+        grading = cls(batches, log)
+        pool = ThreadPoolExecutor(PARALLEL)
+        grading.futures = [pool.submit(grading.grade_lab, *batch) for batch in batches]
+        pool.shutdown(wait=False)
+        return grading
+
+    def grade_lab(self, lab, autograder_zip, folder, out):
+        log = Path(f"{self.log}.{lab}")
+        if (Path(out) / "done").is_file() or self.stopped:
+            return
+        with open(log, "w") as output:
+            process = subprocess.Popen([sys.executable, str(FORKED), str(autograder_zip), str(folder), str(out)],
+                                       stdout=output, stderr=subprocess.STDOUT)
+            self.processes.append(process)
+            code = process.wait()
+        assert code == 0 or self.stopped, (f"forked grading of {lab} failed (exit code {code}); the end of "
+                                           f"{log}:\n" + log.read_text(errors="replace")[-3000:])
+
+    def wait(self):
+        for future in self.futures:
+            future.result()
+
+    def stop(self):
+        self.stopped = True
+        for process in self.processes:
+            process.kill()
+
+    def results(self):
+        return {lab: read_gradebook(Path(out), {p.name for p in Path(folder).iterdir()})
+                for lab, _, folder, out in self.batches}
+
+
 @dataclass
 class ContractGrading:
     """The contract's submissions (but the handed-in zips), written and being graded."""
     contracts: dict             # lab -> LabContract, results not yet read
-    grading: Grading
+    grading: Grading            # the solved and blank notebooks, by `rnncourse grade`
+    forked: ForkedGrading       # the cut submissions
     scratch: Path
     grades: Path                # this package's gradebooks in the cache
 
@@ -366,13 +420,20 @@ def start_contract(built, cache_dir, scratch):
     for stale in (cache_dir / "grades").glob("*"):
         if stale != grades:
             shutil.rmtree(stale)
-    contracts, batches = {}, []
+    contracts, batches, cut = {}, [], []
     for name, lab in built.labs.items():
-        folder = scratch / "submissions" / name
-        mutants, alternatives = contract_submissions(built, lab, folder)
+        folder, cut_folder = scratch / "submissions" / name, scratch / "cut" / name
+        mutants, alternatives = contract_submissions(built, lab, folder, cut_folder)
         contracts[name] = LabContract(lab, mutants, alternatives)
         batches.append((name, str(folder), str(grades / name)))
-    return ContractGrading(contracts, Grading.start(built, batches, scratch / "grading.log"), scratch, grades)
+        files = sorted(cut_folder.iterdir())
+        out = grades / f"{name}-cut-{digest(*(f.name for f in files), *files, FORKED, build_key(name))[:12]}"
+        for stale in grades.glob(f"{name}-cut-*"):
+            if stale != out:
+                shutil.rmtree(stale)
+        cut.append((name, built.autograder_zip(name), cut_folder, out))
+    return ContractGrading(contracts, Grading.start(built, batches, scratch / "grading.log"),
+                           ForkedGrading.start(cut, scratch / "forked.log"), scratch, grades)
 
 
 @pytest.fixture(scope="session")
@@ -409,7 +470,8 @@ def contract(built, cache_dir, colab_kernel, tmp_path_factory):
     finally:
         for grading in gradings[1:]:
             grading.stop()
-    for grading in gradings:
+    started.forked.wait()
+    for grading in [*gradings, started.forked]:
         for lab, results in grading.results().items():
             contracts[lab].results.update(results)
     return contracts

@@ -2,15 +2,18 @@
 
 A new lab is covered by its master notebook, tests/mutants/<lab>.yml (plausible wrong answers)
 and tests/alternatives/<lab>.yml (correct answers written differently): no test code. The
-`contract` fixture (conftest.py) makes every submission from what the build wrote and grades them
-in one batch with `rnncourse grade`, the TAs' code path; it runs each notebook that a student
-would run once. Per lab the submissions are the solved notebook, the blank student notebook, the
-zip that grader.submit() hands in from Colab, and per autograded question its stub (the
-solution's answers as zeros of the same type and shape), its wrong answers and its correct
-variants, each spliced into the solved notebook in place of the answer and cut after the question.
+`contract` fixture (conftest.py) makes every submission from what the build wrote. Per lab the
+submissions are the solved notebook, the blank student notebook and the zip that grader.submit()
+hands in from Colab, graded with `rnncourse grade`, the TAs' code path; and per autograded
+question its stub (the solution's answers as zeros of the same type and shape), its wrong answers
+and its correct variants, each spliced into the solved notebook in place of the answer and cut
+after the question. Those are graded as Otter grades a notebook, by forked_grading.py: the cells
+they share with the solved notebook run once per lab, and each submission's own cells in a fork.
+Each notebook that a student would run is run once.
 """
 
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -164,3 +167,24 @@ def test_student_notebook_runs_alone_in_simulated_colab(contract, lab):
         text = blank.get(question, "")
         assert "failed" in text.lower(), f"{question}: blank check gave no verdict:\n{text}"
         assert "Error" not in text.split("\n")[0], f"{question}: the check itself crashed:\n{text}"
+
+
+def test_cut_submissions_grade_as_rnncourse_grade_grades_them(contract, built, tmp_path):
+    """forked_grading.py scores a cut submission as `rnncourse grade` does: a wrong answer, a
+    correct variant and the stub of each question of the first lab, graded again the TAs' way."""
+    from rnncourse.course.grade import grade
+
+    lab = next(iter(built.labs))
+    graded = contract[lab]
+    cut = built.contract_grading.scratch / "cut" / lab
+    chosen = tmp_path / "submissions"
+    chosen.mkdir()
+    for question in graded.lab.autograded:
+        for name in (f"mutant-{question.name}-0", f"alternative-{question.name}-0", f"stub-{question.name}"):
+            shutil.copy(cut / f"{name}.ipynb", chosen)
+    book = grade(built.root, lab, [chosen], out=tmp_path / "grades", jobs=2, log=lambda *_: None)
+    by_otter = book.results
+    assert len(by_otter) == 3 * len(graded.lab.autograded)
+    for name, result in by_otter.items():
+        assert result["status"] == "graded", f"{name}: {result['message']}"
+        assert graded.scores(name) == result["scores"], name

@@ -58,6 +58,11 @@ def grade_with_otter(prepared, autograder_zip, limits=NO_LIMITS):
         return {"status": "error", "message": "the kernel died while running the notebook (a cell ended "
                 "Python, e.g. os._exit, or it crashed or ran out of memory"
                 + (f"; it was limited to {limits.memory_label} of memory)" if limits.memory else ")")}
+    return outcome_of(results, limits)
+
+
+def outcome_of(results, limits=NO_LIMITS):
+    """The outcome dict (see gradebook.py) of Otter's GradingResults for one submission."""
     if limits.memory and ran_out_of_memory(results.notebook):
         return {"status": "error", "message": f"out of memory (limit {limits.memory_label}): a cell raised "
                 "MemoryError; grade it again with a larger --memory if the lab needs more"}
