@@ -382,8 +382,10 @@ class ForkedGrading:
         if (Path(out) / "done").is_file() or self.stopped:
             return
         with open(log, "w") as output:
+            # its scratch folder in this run's own (pytest keeps the last few), even if it is killed
             process = subprocess.Popen([sys.executable, str(FORKED), str(autograder_zip), str(folder), str(out)],
-                                       stdout=output, stderr=subprocess.STDOUT)
+                                       stdout=output, stderr=subprocess.STDOUT,
+                                       env={**os.environ, "TMPDIR": str(self.log.parent)})
             self.processes.append(process)
             code = process.wait()
         assert code == 0 or self.stopped, (f"forked grading of {lab} failed (exit code {code}); the end of "
