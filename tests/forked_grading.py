@@ -114,8 +114,11 @@ def grade_lab(autograder_zip, submissions, out, scratch):
     lab = Path(autograder_zip).parent           # dist/<lab>: the build's solved notebook is beside the zip
     solved = code_cells(lab / "autograder" / f"{lab.name}.ipynb")
     tests = sorted(f"./tests/{p.name}" for p in (folder / "tests").glob("*.py"))
-    todo = sorted((shared_length(code_cells(p), solved), p.name, code_cells(p))    # by shared cells
-                  for p in Path(submissions).glob("*.ipynb"))
+    todo = []
+    for path in Path(submissions).glob("*.ipynb"):
+        cells = code_cells(path)
+        todo.append((shared_length(cells, solved), path.name, cells))
+    todo.sort()         # by the cells shared with the solved notebook: each prefix runs once
 
     import tqdm
     tqdm.tqdm.monitor_interval = 0     # no monitor thread in a process that forks
