@@ -9,8 +9,8 @@ import scipy.io
 import torch
 
 from rnncourse.rate.cli import main
-from rnncourse.rate.evaluation import make_generators
-from rnncourse.rate.many import train_many
+from rnncourse.rate.evaluation import evaluate, make_generators
+from rnncourse.rate.many import evaluate_many, train_many
 from rnncourse.rate.matfile import load_mat
 from rnncourse.rate.model import RateRNN
 from rnncourse.rate.tasks import get_task
@@ -68,6 +68,19 @@ def test_other_tasks_activations_and_batch_sizes_are_equal_too(task, settings, b
                           batch_size=batch_size, progress=False, eval_trials=10)
     for a, b in zip(alone, together):
         assert_same_training(a, b)
+
+
+def test_stacked_evaluation_a_gpu_runs_scores_as_each_network_alone():
+    """evaluate_many stacks networks' runs on a GPU; forced here on the CPU, 150 trials (a chunk
+    of 100 in groups of 4 networks, one of 50 in groups of 8) give each network's evaluate()."""
+    seeds = range(5)
+    models = [RateRNN(32, 1, seed=s) for s in seeds]
+    stacked = evaluate_many(models, TASK, [make_generators(s, "cpu") for s in seeds], 150, trial=7, stacked=True)
+    for model, s, together in zip(models, seeds, stacked):
+        alone = evaluate(model, TASK, 150, generators=make_generators(s, "cpu"), trial=7)
+        assert (together.trial, together.loss, together.accuracy) == (alone.trial, alone.loss, alone.accuracy)
+        np.testing.assert_array_equal(together.outputs, alone.outputs)
+        np.testing.assert_array_equal(together.labels, alone.labels)
 
 
 def test_threads_split_the_networks_without_changing_any_result():

@@ -80,16 +80,17 @@ def stacked_run(models, inputs, noises):
 
 
 @torch.no_grad()
-def evaluate_many(models, task, generators, n_trials=EVAL_TRIALS, loss_fn="l2", trial=None):
+def evaluate_many(models, task, generators, n_trials=EVAL_TRIALS, loss_fn="l2", trial=None, stacked=None):
     """evaluate() for each network with its own Generators (a list, one per model). Returns K
     Evaluations, each equal to evaluate(models[k], ..., generators=generators[k]).
 
-    On the CPU that is what it does, network after network: 100 trials already make products big
-    enough to use a core well, and stacking networks only copies more memory (measured 20% slower
-    with four networks per run, and 400 MB more). Elsewhere the forward runs are stacked,
-    EVAL_ROWS trials at a time, so that a GPU gets work enough per step.
+    stacked=None: on the CPU that is what it does, network after network: 100 trials already make
+    products big enough to use a core well, and stacking networks only copies more memory
+    (measured 20% slower with four networks per run, and 400 MB more). Elsewhere (or with
+    stacked=True) the forward runs are stacked, EVAL_ROWS trials at a time, so that a GPU gets work
+    enough per step.
     """
-    if models[0].device.type == "cpu":
+    if not (models[0].device.type != "cpu" if stacked is None else stacked):
         return [evaluate(m, task, n_trials, loss_fn, generators=g, trial=trial) for m, g in zip(models, generators)]
     parts = [[] for _ in models]
     for start in range(0, n_trials, EVAL_TRIALS):
