@@ -2,19 +2,17 @@
 
 Each network keeps everything it would have alone: its seed, masks and initial weights (its own
 RateRNN), its Adam state (its own TFAdam), and its own trial and noise generators, drawn from in
-the same order as `train` draws from them. Only the recurrence, the 2 x (T-1) small matrix
-products per update that dominate the time, runs for all networks together: their terms are
-stacked to (K, ...) tensors and LeakyRecurrence runs them with torch.baddbmm. The rest (inputs,
-readout, loss, Adam, scoring) is each network's own code on its own slice, so network k's numbers
-are those of `train` with the same seed: tests/test_rate_many.py checks that they are equal bit for
-bit on the CPU (weights, losses, evaluations, stopping trial) with batches of 8 and 3. Known
-exception: with batch_size=1 one network in three (N=30) drifted from train by one float32 rounding
-(2e-7) after 46 updates; the cause is not found. On a GPU the batched products may round
-differently from single ones.
+the same order as `train` draws from them. Only the training runs' recurrence, the 2 x (T-1)
+small matrix products per update that dominate the time, runs for all networks together: their
+terms are stacked to (K, ...) tensors and LeakyRecurrence runs them (one torch.baddbmm per step on
+a GPU). The rest (inputs, readout, loss, Adam, scoring) is each network's own code on its own slice,
+so network k's numbers are those of `train` with the same seed: tests/test_rate_many.py checks that
+they are equal bit for bit on the CPU (weights, losses, evaluations, stopping trial) with batches of
+8, 3 and 1. On a GPU the batched products may round differently from single ones.
 
 On a CPU this saves little time: per network, the recurrence's matrix products take as long
-batched as alone (A, 160 KB per network at N=200, stays in cache alone; the products are
-most of an update), so the gain is the per-operation overhead only.
+batched as alone (the products are most of an update), so the gain is the per-operation overhead
+only; what pays there is `threads`, which keeps both cores of a laptop busy.
 
 The stopping rule is applied to each network on its own: a network that meets it is finished then
 (its TrainingResult made, `on_done` called, e.g. to save it) and leaves the batch, so later

@@ -20,6 +20,8 @@ all steps and trials, taken in one operation each. tests/test_rate_model.py chec
 autograd (torch.autograd.gradcheck, float64) for every activation.
 """
 
+import math
+
 import torch
 
 #: Ceiling of the clipped activations, as in spikeRNN (tf.clip_by_value(..., 0, 20)).
@@ -59,10 +61,33 @@ def activation_slope(x, r, activation):
     raise unknown_activation(activation)
 
 
+def _new_states(like, shape, stacked):
+    """An uninitialised tensor of `shape` on like's device and dtype. stacked (shape (K, ...)):
+    each network's slice starts on a 64-byte boundary, as a tensor of its own does. Why: MKL rounds
+    a small product differently when its output (or a transposed operand) is not 16-byte aligned
+    (seen with (1, 30) and (3, 30) outputs), so network k's slice must sit where network k's own
+    tensor would, or train_many drifts from train. Each slice is padded to a multiple of 16
+    numbers; torch's CPU allocator aligns the start to 64 bytes."""
+    if not stacked:
+        return like.new_empty(shape)
+    size = math.prod(shape[1:])
+    padded = -(-size // 16) * 16
+    return like.new_empty(shape[0], padded)[:, :size].view(shape)
+
+
+def _aligned_copy(A):
+    """A stack A (K, R, C) copied into _new_states storage, each slice keeping its layout (row- or
+    column-major: MKL takes a transposed operand by another path)."""
+    if A.transpose(1, 2).is_contiguous():
+        return _aligned_copy(A.transpose(1, 2)).transpose(1, 2)
+    return _new_states(A, A.shape, stacked=True).copy_(A)
+
+
 def _stacked_add_product_(out, a, b):
     """out += a @ b in place for stacks (K, B, N) @ (K, N, N). On the CPU one addmm_ per network,
     the very call the network alone makes, so the numbers are identical (a batched product gains
-    nothing there: the products themselves are the work); elsewhere one baddbmm_."""
+    nothing there, and torch.baddbmm rounds some small shapes differently from addmm); elsewhere
+    one baddbmm_."""
     if out.device.type != "cpu":
         return out.baddbmm_(a, b)
     for out_k, a_k, b_k in zip(out, a, b):
@@ -86,9 +111,9 @@ class LeakyRecurrence(torch.autograd.Function):
     state x and rate r, each (T, B, N), time first.
     K networks at once (train_many): x0 (K, B, N); drive (K, T-1, B, N); keep (K, 1, N);
     A (K, N, N); returns x, r (K, T, B, N). On the CPU, network k's slice is computed with the same
-    operations on the same memory layout as that network alone (one addmm per network and step),
-    so it gives the same numbers bit for bit; on a GPU each step is one batched product (bmm), the
-    same up to the order of the sums inside it. activation: a name as in `activate`.
+    operations on the same memory layout, alignment included (_new_states), as that network alone
+    (one addmm per network and step), so it gives the same numbers bit for bit; on a GPU each step
+    is one batched product (bmm), the same up to the order of the sums inside it. activation: a name as in `activate`.
     """
 
     @staticmethod
@@ -97,11 +122,12 @@ class LeakyRecurrence(torch.autograd.Function):
         time = 1 if stacked else 0
         shape = list(drive.shape)
         shape[time] += 1
-        x = drive.new_empty(shape)
-        r = torch.empty_like(x)
+        x, r = _new_states(drive, shape, stacked), _new_states(drive, shape, stacked)
         xs, rs, drives = x.unbind(time), r.unbind(time), drive.unbind(time)   # views made once, not per step
         xs[0].copy_(x0)
         activate(xs[0], activation, out=rs[0])
+        if stacked:
+            A = _aligned_copy(A)
         add_product = _stacked_add_product_ if stacked else torch.Tensor.addmm_
         for t in range(len(drives)):
             torch.addcmul(drives[t], keep, xs[t], out=xs[t + 1])
@@ -118,10 +144,10 @@ class LeakyRecurrence(torch.autograd.Function):
         time = 1 if stacked else 0
         slope = activation_slope(x, r, ctx.activation)
         A_T = A.transpose(-2, -1)
-        G = torch.empty_like(x)
+        G = _new_states(x, x.shape, stacked)
         Gs, gxs, grs, slopes = (t.unbind(time) for t in (G, grad_x, grad_r, slope))
         Gs[-1].copy_(gxs[-1] + slopes[-1] * grs[-1])
-        through_rates = torch.empty_like(Gs[0])
+        through_rates = _new_states(x, Gs[0].shape, stacked)
         add_product = _stacked_add_product if stacked else torch.addmm
         for t in range(len(Gs) - 2, -1, -1):
             add_product(grs[t], Gs[t + 1], A_T, out=through_rates)
