@@ -84,11 +84,13 @@ def evaluate_many(models, task, generators, n_trials=EVAL_TRIALS, loss_fn="l2", 
 
     stacked=None: on the CPU that is what it does, network after network: 100 trials already make
     products big enough to use a core well, and stacking networks only copies more memory
-    (measured 20% slower with four networks per run, and 400 MB more). Elsewhere (or with
+    (four networks per run measured 30-50% slower, and a higher peak of memory). Elsewhere (or with
     stacked=True) the forward runs are stacked, EVAL_ROWS trials at a time, so that a GPU gets work
     enough per step.
     """
-    if not (models[0].device.type != "cpu" if stacked is None else stacked):
+    if stacked is None:
+        stacked = models[0].device.type != "cpu"
+    if not stacked:
         return [evaluate(m, task, n_trials, loss_fn, generators=g, trial=trial) for m, g in zip(models, generators)]
     parts = [[] for _ in models]
     for start in range(0, n_trials, EVAL_TRIALS):
