@@ -8,11 +8,13 @@ import pytest
 import scipy.io
 import torch
 
+from rnncourse.rate import recurrence
 from rnncourse.rate.cli import main
 from rnncourse.rate.evaluation import evaluate, make_generators
 from rnncourse.rate.many import evaluate_many, train_many
 from rnncourse.rate.matfile import load_mat
 from rnncourse.rate.model import RateRNN
+from rnncourse.rate.recurrence import LeakyRecurrence
 from rnncourse.rate.tasks import get_task
 from rnncourse.rate.training import train
 
@@ -82,6 +84,33 @@ def test_one_trial_per_update_is_equal_too(N):
                           progress=False, **RULE)
     for a, b in zip(alone, together):
         assert_same_training(a, b)
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["cpu-per-network", "gpu-batched"])
+def test_stacked_recurrence_equals_each_network_run_alone(monkeypatch, batched):
+    """LeakyRecurrence over a stack of K=3 networks (float64; A transposed, as stacked_run passes
+    it; a (3, 25) state, so slices are not 64 bytes long): the states, rates and all four gradients
+    equal each network's own run. Exactly, with the CPU's one addmm per network; to rounding, with
+    the one baddbmm per step that a GPU runs, forced here on the CPU so that its code is tested."""
+    monkeypatch.setattr(recurrence, "_batched_products", lambda t: batched)
+    g = torch.Generator().manual_seed(4)
+    def draw(*shape):
+        return torch.randn(*shape, generator=g, dtype=torch.float64)
+
+    K, T, B, N = 3, 12, 3, 25
+    x0, drive, keep, M = draw(K, B, N), draw(K, T - 1, B, N), draw(K, 1, N).sigmoid(), draw(K, N, N) / 5
+    grad_x, grad_r = draw(K, T, B, N), draw(K, T, B, N)
+    stacked = [t.clone().requires_grad_() for t in (x0, drive, keep, M)]
+    x, r = LeakyRecurrence.apply(*stacked[:3], stacked[3].transpose(1, 2), "sigmoid")
+    torch.autograd.backward((x, r), (grad_x, grad_r))
+    same = torch.equal if not batched else lambda a, b: torch.allclose(a, b, rtol=1e-12, atol=1e-12)
+    for k in range(K):
+        own = [t.clone().requires_grad_() for t in (x0[k], drive[k], keep[k, 0], M[k])]
+        x_k, r_k = LeakyRecurrence.apply(*own[:3], own[3].T, "sigmoid")
+        torch.autograd.backward((x_k, r_k), (grad_x[k], grad_r[k]))
+        assert same(x_k, x[k]) and same(r_k, r[k])
+        for name, alone, together in zip(("x0", "drive", "keep", "M"), own, stacked):
+            assert same(alone.grad, together.grad[k].reshape(alone.shape)), f"network {k}: gradient of {name}"
 
 
 def test_stacked_evaluation_a_gpu_runs_scores_as_each_network_alone():

@@ -83,12 +83,18 @@ def _aligned_copy(A):
     return _new_states(A, A.shape, stacked=True).copy_(A)
 
 
+def _batched_products(t):
+    """Whether stacked products run as one batched call (torch.baddbmm): everywhere but on the CPU,
+    where each network's own addmm keeps train_many bit-identical to train."""
+    return t.device.type != "cpu"
+
+
 def _stacked_add_product_(out, a, b):
     """out += a @ b in place for stacks (K, B, N) @ (K, N, N). On the CPU one addmm_ per network,
     the very call the network alone makes, so the numbers are identical (a batched product gains
     nothing there, and torch.baddbmm rounds some small shapes differently from addmm); elsewhere
     one baddbmm_."""
-    if out.device.type != "cpu":
+    if _batched_products(out):
         return out.baddbmm_(a, b)
     for out_k, a_k, b_k in zip(out, a, b):
         out_k.addmm_(a_k, b_k)
@@ -97,7 +103,7 @@ def _stacked_add_product_(out, a, b):
 
 def _stacked_add_product(c, a, b, out):
     """out = c + a @ b for stacks, as _stacked_add_product_ (torch.addmm per network on the CPU)."""
-    if out.device.type != "cpu":
+    if _batched_products(out):
         return torch.baddbmm(c, a, b, out=out)
     for c_k, a_k, b_k, out_k in zip(c, a, b, out):
         torch.addmm(c_k, a_k, b_k, out=out_k)
@@ -161,10 +167,10 @@ class LeakyRecurrence(torch.autograd.Function):
                 if need[2] else None
             if not need[3]:
                 grad_A = None
-            elif A.device.type == "cpu":   # as each network alone computes it (see _stacked_add_product_)
-                grad_A = torch.stack([e.reshape(-1, n).T @ g.reshape(-1, n) for e, g in zip(earlier_r, later)])
-            else:
+            elif _batched_products(A):
                 grad_A = earlier_r.reshape(len(A), -1, n).transpose(1, 2) @ later.reshape(len(A), -1, n)
+            else:   # as each network alone computes it
+                grad_A = torch.stack([e.reshape(-1, n).T @ g.reshape(-1, n) for e, g in zip(earlier_r, later)])
             return G[:, 0], later, grad_keep, grad_A, None
         later = G[1:]
         grad_keep = (later * x[:-1]).sum((0, 1)) if need[2] else None
