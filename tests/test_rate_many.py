@@ -1,6 +1,7 @@
 """rnncourse.rate.many: K networks trained at once == each trained alone by train() with its seed,
 bit for bit on the CPU; per-network stopping; threads; argument errors; the --n_networks command."""
 
+import os
 import re
 
 import numpy as np
@@ -183,7 +184,10 @@ def test_n_networks_writes_one_file_per_seed_and_eval_scores_each(tmp_path, caps
     data = scipy.io.loadmat(files[0])
     assert data["seed"].item() == 10 and data["tr"].item() == 19
     np.testing.assert_array_equal(data["w"], alone.model.rectified_weights().detach().numpy())
-    assert "0 of 3 networks reached the stopping criterion" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "0 of 3 networks reached the stopping criterion" in printed
+    cores = min(3, len(os.sched_getaffinity(0)))   # the default --threads: one group per core
+    assert (f"{cores} groups side by side" in printed) == (cores > 1)
     assert main(["--mode", "eval", "--model", *map(str, files), "--n_trials", "20", "--seed", "1"]) == 0
     printed = capsys.readouterr().out
     assert printed.count("go-nogo: accuracy") == 3 and all(str(f) in printed for f in files)

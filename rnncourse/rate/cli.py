@@ -101,12 +101,13 @@ def build_parser():
                            "1 = spikeRNN's faithful one trial per update)")
     ours.add_argument("--device", default="auto", help="auto (cuda, else mps, else cpu), cpu, cuda, cuda:1 or mps")
     ours.add_argument("--seed", type=int, default=None, help="random seed (default: a fresh one, printed and saved)")
-    ours.add_argument("--threads", type=positive_int, default=1,
-                      help="CPU threads for torch (default 1: a few hundred units leave little to share, "
-                           "and extra threads stall when other programs use the cores)")
+    ours.add_argument("--threads", type=positive_int, default=None,
+                      help="CPU threads (default 1 for one network: a few hundred units leave little to share, and "
+                           "extra threads stall when other programs use the cores; with --n_networks K, one per "
+                           "core, at most K: each thread trains its share of the networks)")
     ours.add_argument("--n_networks", type=positive_int, default=1,
                       help="train K independent networks at once (seeds seed, seed+3, seed+6, ...), each saved as "
-                           "its own file; on the CPU --threads of them train side by side")
+                           "its own file; on the CPU --threads groups of them train side by side")
     ours.add_argument("--model", type=Path, nargs="+", help="eval: the .mat file(s) to evaluate")
     return parser
 
@@ -136,7 +137,7 @@ def _setup_torch(args):
     """Apply --gpu, --threads, --device and --gpu_frac; return the torch.device."""
     if args.gpu is not None:   # before CUDA starts (torch starts it lazily), as spikeRNN's set_gpu does
         os.environ["CUDA_VISIBLE_DEVICES"] = args.gpu
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.threads or 1)
     device = pick_device(args.device)
     if device.type == "cuda":
         torch.cuda.set_per_process_memory_fraction(args.gpu_frac, device.index)   # None: the current GPU
@@ -173,12 +174,19 @@ def run_train(args, device):
     model = _network(args, task, generators.seed, device)
     print(f"{model.extra_repr()}\n{_schedule(args, task, loss_fn, device)}, seed {generators.seed}")
     result = train(model, task, args.n_trials, batch_size=args.batch_size, loss_fn=loss_fn,
-                   generators=generators, threads=args.threads)
+                   generators=generators, threads=args.threads or 1)
     path = save_mat(mat_path(args.output_dir, task.name, args.N, args.decay_taus, args.act, args.P_rec,
                              args.apply_dale), model, task, result)
     outcome = (f"reached the stopping criterion at trial {result.tr}" if result.success
                else f"did not reach the stopping criterion in {args.n_trials} trials")
     print(f"Training {outcome} ({result.seconds:.1f} s); last evaluation: {result.last_evaluation}\nSaved {path}")
+
+
+def _usable_cores():
+    """The CPU cores this process may run on (its affinity where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def run_train_many(args, device):
@@ -200,10 +208,12 @@ def run_train_many(args, device):
         print(f"seed {result.seed}: {outcome} ({result.seconds:.1f} s); {result.last_evaluation}; saved {path}",
               flush=True)
 
+    threads = args.threads or min(args.n_networks, _usable_cores())
+    side_by_side = f", {threads} groups side by side" if device.type == "cpu" and threads > 1 else ""
     print(f"{args.n_networks} networks, seeds {', '.join(map(str, seeds))}; {build(seeds[0]).extra_repr()}\n"
-          f"{_schedule(args, task, loss_fn, device)}")
+          f"{_schedule(args, task, loss_fn, device)}{side_by_side}")
     results = train_many(build, task, args.n_trials, seeds=seeds, batch_size=args.batch_size, loss_fn=loss_fn,
-                         threads=args.threads, on_done=save)
+                         threads=threads, on_done=save)
     met = sum(r.success for r in results)
     print(f"{met} of {len(results)} networks reached the stopping criterion.")
 
