@@ -58,7 +58,7 @@ from rnncourse.rate.training import (
 )
 
 #: At most this many trials (networks x trials each) per stacked evaluation run on a GPU, to bound
-#: memory: 400 trials of Go-NoGo at N=200 hold about 400 MB (states, rates, drive, noise).
+#: memory: 400 trials of Go-NoGo at N=200 hold a few hundred MB (states, rates, drive, noise).
 EVAL_ROWS = 400
 
 

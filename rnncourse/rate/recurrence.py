@@ -119,7 +119,8 @@ class LeakyRecurrence(torch.autograd.Function):
     A (K, N, N); returns x, r (K, T, B, N). On the CPU, network k's slice is computed with the same
     operations on the same memory layout, alignment included (_new_states), as that network alone
     (one addmm per network and step), so it gives the same numbers bit for bit; on a GPU each step
-    is one batched product (bmm), the same up to the order of the sums inside it. activation: a name as in `activate`.
+    is one batched product (bmm), the same up to the order of the sums inside it.
+    activation: a name as in `activate`.
     """
 
     @staticmethod
