@@ -20,7 +20,6 @@ move when other work shares the machine, so they tell the work done even where t
 """
 
 import argparse
-import json
 import multiprocessing
 import os
 import resource
@@ -35,9 +34,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from rnncourse.course.authoring.build import autograder_zip, ensure_built  # noqa: E402
+from rnncourse.course.authoring.labs import select_labs  # noqa: E402
 from rnncourse.course.demo import write_demo_submissions  # noqa: E402
-from rnncourse.course.grade import autograder_zip_for  # noqa: E402
-from rnncourse.course.labs import select_labs  # noqa: E402
+from rnncourse.course.grading.linux import THREAD_VARIABLES  # noqa: E402
+from rnncourse.course.grading.result import Result  # noqa: E402
 
 LAB = "01-forward"
 
@@ -66,10 +67,10 @@ def time_rnncourse_grade(subs, out, jobs, expected, fresh=False):
                     "--jobs", str(jobs)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, env=env)
     wall = time.perf_counter() - start
-    results = [json.loads(p.read_text()) for p in (out / "results").glob("*.json")]
-    got = {r["submission"]: r["total"] for r in results}
+    results = [Result.from_json(p.read_text()) for p in (out / "results").glob("*.json")]
+    got = {r.submission: r.total for r in results}
     assert got == expected, f"rnncourse grade gave {got}, expected {expected}"
-    return wall, statistics.median(r["seconds"] for r in results)
+    return wall, statistics.median(r.seconds for r in results)
 
 
 def time_otter_run_loop(subs, out, autograder_zip):
@@ -100,7 +101,7 @@ def execute_bare(job):
 def time_bare(subs, out, jobs):
     # The same thread share per kernel as `rnncourse grade` gives its grading processes.
     threads = str(max(1, (os.cpu_count() or 1) // jobs))
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    for var in THREAD_VARIABLES:
         os.environ.setdefault(var, threads)
     work = [(str(nb), str(out / nb.stem)) for nb in sorted(subs.glob("*.ipynb"))]
     start = time.perf_counter()
@@ -126,7 +127,8 @@ def main():
         args.n, args.repeats = 6, 1
 
     (lab,) = select_labs(ROOT, [LAB])
-    autograder_zip = autograder_zip_for(ROOT, lab)
+    ensure_built(ROOT, lab)
+    zip_path = autograder_zip(ROOT, lab)
     walls = {"rnncourse grade": [], "grade, fresh": [], "otter run loop": [], "bare nbclient": []}
     cpus = {name: [] for name in walls}
     latency = {"rnncourse grade": [], "grade, fresh": [], "bare nbclient": []}
@@ -137,7 +139,7 @@ def main():
             runs = {
                 "rnncourse grade": lambda out: time_rnncourse_grade(subs, out, args.jobs, expected),
                 "grade, fresh": lambda out: time_rnncourse_grade(subs, out, args.jobs, expected, fresh=True),
-                "otter run loop": lambda out: (time_otter_run_loop(subs, out, autograder_zip), None),
+                "otter run loop": lambda out: (time_otter_run_loop(subs, out, zip_path), None),
                 "bare nbclient": lambda out: time_bare(subs, out, args.jobs),
             }
             order = list(runs)[r % len(runs):] + list(runs)[:r % len(runs)]

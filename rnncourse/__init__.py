@@ -12,7 +12,7 @@ Teaching code, one idea per module:
     seeding    one call that seeds Python, NumPy and torch
     device     picking cpu / cuda / mps
 
-Course tooling (build, lab registry, student set-up, CLI) lives in rnncourse.course.
+Course tooling (authoring, grading, TA tools, what runs in a kernel) lives in rnncourse.course.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -24,7 +24,7 @@ except PackageNotFoundError:                 # imported from a checkout that was
 
 
 def start_lab(lab):
-    """Set up the autograder for a lab from inside its notebook; see rnncourse.course.student."""
-    from rnncourse.course.student import start_lab as _start_lab
+    """Set up the autograder for a lab from inside its notebook; see rnncourse.course.kernel.student."""
+    from rnncourse.course.kernel.student import start_lab as _start_lab
 
     return _start_lab(lab)

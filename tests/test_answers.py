@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from rnncourse.course.answers import answer_cell, methods_to_write, names_under_test, stub_answer, with_answer
-from rnncourse.course.stubs import zeros_like
+from rnncourse.course.authoring.answers import answer_cell, methods_to_write, names_under_test, stub_answer, with_answer
+from rnncourse.course.kernel.stubs import zeros_like
 
 
 def notebook(*cells):

@@ -22,9 +22,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rnncourse.course.answers import answer_cell
+from rnncourse.course.authoring.answers import answer_cell
 
-from chromium import launch, needs_chromium
+from helpers.chromium import launch, needs_chromium
 
 REPO = Path(__file__).resolve().parents[1]
 LAB, QUESTION = "01-forward", "forward"

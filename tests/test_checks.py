@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch.autograd import grad as imported_grad
 
-from rnncourse.checks import ShortcutError, by_hand, python_steps, refusing, replay, unchanged
+from rnncourse.course.kernel.checks import ShortcutError, by_hand, python_steps, refusing, replay, unchanged
 
 
 def test_by_hand_stops_every_route_into_autograd_and_puts_it_back():

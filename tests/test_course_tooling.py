@@ -10,10 +10,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rnncourse.course.build import BuildError, build, remove_orphans
-from rnncourse.course.labs import LabError, find_labs, select_labs
+from rnncourse.course.authoring.build import BuildError, build, remove_orphans
+from rnncourse.course.authoring.labs import LabError, find_labs, select_labs
 
-from command import rnncourse
+from helpers.command import rnncourse
 
 REPO = Path(__file__).resolve().parents[1]
 LAB = "01-forward"
@@ -216,7 +216,7 @@ def pyproject_version():
 
 def test_package_source_defaults_to_the_release_that_builds_the_labs(course):
     """Left out of course.yml, package_source pins rnncourse to pyproject.toml's version."""
-    from rnncourse.course.settings import CourseSettings
+    from rnncourse.course.authoring.settings import CourseSettings
 
     (course / "solutions" / "course.yml").write_text("extra_packages: {sklearn: scikit-learn}\n")
     assert CourseSettings.read(course).package_source == f"rnncourse=={pyproject_version()}"
@@ -248,7 +248,7 @@ def test_every_lab_pins_the_version_in_pyproject():
     ("numpy==1.26", "installs 'numpy', not rnncourse"),
 ])
 def test_a_package_source_that_can_move_is_named(source, problem):
-    from rnncourse.course.settings import pin_problem
+    from rnncourse.course.authoring.settings import pin_problem
 
     found = pin_problem(source, "0.1.0")
     assert (found is None) if problem is None else (problem in (found or "")), found
@@ -259,8 +259,8 @@ def test_first_cell_installs_the_course_package_the_pinned_otter_and_extras(cour
     there, plus the Otter release that built the lab and the extras when missing."""
     from importlib.metadata import version
 
-    from rnncourse.course.settings import CourseSettings
-    from rnncourse.course.student import setup_cell_source
+    from rnncourse.course.authoring.settings import CourseSettings
+    from rnncourse.course.authoring.first_cell import setup_cell_source
 
     (course / "solutions" / "course.yml").write_text("package_source: 'rnncourse @ git+https://x/y.git@v1'\n"
                                                      "extra_packages: {sklearn: scikit-learn}\n")
@@ -307,7 +307,7 @@ def test_points_list_of_the_wrong_length_is_named(course):
 def test_a_solution_line_that_students_see_in_given_code_is_no_secret(tmp_path):
     """Only what students cannot see counts as a leak: a line of the solution that the given code of
     the same lab also holds is not reported."""
-    from rnncourse.course.leaks import find_leaks
+    from rnncourse.course.authoring.leaks import find_leaks
 
     raw, code = nbformat.v4.new_raw_cell, nbformat.v4.new_code_cell
     nb = nbformat.v4.new_notebook(cells=[
@@ -349,7 +349,7 @@ ModuleNotFoundError: No module named 'dill'
 def test_hand_in_hides_only_the_kernels_own_noise():
     """grader.submit() in Jupyter: the kernel's TCP note and its socket-closed traceback are dropped
     from what Otter's checking process printed; any other message reaches the student whole."""
-    from rnncourse.course.student import without_kernel_noise
+    from rnncourse.course.kernel.student import without_kernel_noise
 
     assert without_kernel_noise(KERNEL_TCP) == ""
     assert without_kernel_noise(KERNEL_TCP + SOCKET_CLOSED) == ""

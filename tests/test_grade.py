@@ -21,14 +21,15 @@ import psutil
 import pytest
 import yaml
 
-from rnncourse.course.docker import docker_available, read_final_grades
-from rnncourse.course.grade import grade
-from rnncourse.course.gradebook import Gradebook
-from rnncourse.course.labs import find_labs, select_labs
-from rnncourse.course.processes import MARKER_ENV
-from rnncourse.course.settings import CourseSettings
+from rnncourse.course.authoring.labs import find_labs, select_labs
+from rnncourse.course.authoring.settings import CourseSettings
+from rnncourse.course.grading.docker import docker_available, read_final_grades
+from rnncourse.course.grading.grade import grade
+from rnncourse.course.grading.gradebook import Gradebook
+from rnncourse.course.grading.processes import MARKER_ENV
+from rnncourse.course.grading.result import Result
 
-from command import rnncourse as in_process
+from helpers.command import rnncourse as in_process
 
 LAB = "01-forward"
 
@@ -197,8 +198,8 @@ def test_feedback_shows_scores_and_public_tests_but_no_hidden_test(demo_run, bui
     assert f"{blanked.name}: 0 / {blanked.points:g}" in wrong and "Test case failed" in wrong
     # The TA's copy of the result keeps why the blanked question failed (the feedback, checked above,
     # never quotes a hidden test).
-    result = json.loads(next((grades / "results").glob("partly-wrong.ipynb-*.json")).read_text())
-    assert set(result["failures"]) == {blanked.name} and all(result["failures"][blanked.name])
+    result = Result.from_json(next((grades / "results").glob("partly-wrong.ipynb-*.json")).read_text())
+    assert set(result.failures) == {blanked.name} and all(result.failures[blanked.name])
     # How many hidden tests passed, per question, without saying which.
     correct = (grades / "feedback" / "correct.ipynb.txt").read_text()
     for q in lab01.autograded:
@@ -340,9 +341,8 @@ def test_force_grades_everything_again(built, tmp_path):
 
 def test_a_timeout_is_graded_again_only_under_a_longer_limit(lab01, tmp_path):
     book = Gradebook.open(tmp_path, lab01)
-    book.record({"submission": "loops.ipynb", "source": "x", "sha256": "s", "autograder": "a", "status": "timeout",
-                 "total": None, "possible": lab01.points, "scores": {}, "public": {}, "message": "too slow",
-                 "seconds": 10.0, "timeout": 10.0, "engine": "local"})
+    book.record(Result("timeout", "too slow", possible=lab01.points, seconds=10.0, submission="loops.ipynb",
+                       source="x", sha256="s", autograder="a", timeout=10.0))
     assert book.is_current("loops.ipynb", "s", "a", timeout=10.0)
     assert book.is_current("loops.ipynb", "s", "a", timeout=5.0)
     assert not book.is_current("loops.ipynb", "s", "a", timeout=20.0)
@@ -464,10 +464,10 @@ def test_otter_grade_csv_is_read_into_outcomes(tmp_path):
         "s00001.ipynb,0,0,0,0,0,Executing 's00001.ipynb' in docker container timed out in 60 seconds\n"
         "s00002.ipynb,0,0,0,0,0,Executing 's00002.ipynb' in docker container failed! Exit code: 1\n")
     outcomes = read_final_grades(path, ["forward", "forward_step", "third_input"])
-    assert outcomes["s00000.ipynb"] == {"status": "graded", "total": 4.0, "public": {},
-                                        "scores": {"forward": 2.0, "forward_step": 2.0, "third_input": 0.0}}
-    assert outcomes["s00001.ipynb"]["status"] == "timeout"
-    assert outcomes["s00002.ipynb"]["status"] == "error" and "Exit code: 1" in outcomes["s00002.ipynb"]["message"]
+    assert outcomes["s00000.ipynb"] == Result("graded", total=4.0,
+                                              scores={"forward": 2.0, "forward_step": 2.0, "third_input": 0.0})
+    assert outcomes["s00001.ipynb"].status == "timeout"
+    assert outcomes["s00002.ipynb"].status == "error" and "Exit code: 1" in outcomes["s00002.ipynb"].message
 
 
 @pytest.mark.docker

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import nbformat
 
-from rnncourse.course.build import normalise_student_notebook
-from rnncourse.course.leaks import find_leaks
+from rnncourse.course.authoring.build import normalise_student_notebook
+from rnncourse.course.authoring.leaks import find_leaks
 
-from notebooks import cell_text, check_cells, has_error, submit_text
+from helpers.notebooks import cell_text, check_cells, has_error, submit_text
 
 REPO = Path(__file__).resolve().parents[1]
 MIN_WRONG_ANSWERS = 3           # per autograded question (contract item 3)
@@ -162,7 +162,7 @@ def test_student_notebook_runs_alone_in_simulated_colab(contract, lab):
 
     # The blank notebook's checks, as its grading ran them (the same tests on the same cells as in
     # a student's kernel): each answers with a failure, not a crash of the check itself.
-    blank = graded.results["blank.ipynb"]["public"]
+    blank = graded.results["blank.ipynb"].public
     for question in checks:
         text = blank.get(question, "")
         assert "failed" in text.lower(), f"{question}: blank check gave no verdict:\n{text}"
@@ -172,7 +172,7 @@ def test_student_notebook_runs_alone_in_simulated_colab(contract, lab):
 def test_cut_submissions_grade_as_rnncourse_grade_grades_them(contract, built, tmp_path):
     """forked_grading.py scores a cut submission as `rnncourse grade` does: a wrong answer, a
     correct variant and the stub of each question of the first lab, graded again the TAs' way."""
-    from rnncourse.course.grade import grade
+    from rnncourse.course.grading.grade import grade
 
     lab = next(iter(built.labs))
     graded = contract[lab]
@@ -186,5 +186,5 @@ def test_cut_submissions_grade_as_rnncourse_grade_grades_them(contract, built, t
     by_otter = book.results
     assert len(by_otter) == 3 * len(graded.lab.autograded)
     for name, result in by_otter.items():
-        assert result["status"] == "graded", f"{name}: {result['message']}"
-        assert graded.scores(name) == result["scores"], name
+        assert result.graded, f"{name}: {result.message}"
+        assert graded.scores(name) == result.scores, name

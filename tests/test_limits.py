@@ -15,10 +15,10 @@ import threading
 import nbformat
 import pytest
 
-from rnncourse.course.answers import answer_cell, with_answer
-from rnncourse.course.limits import network_namespace_problem, parse_size
+from rnncourse.course.authoring.answers import answer_cell, with_answer
+from rnncourse.course.grading.limits import network_namespace_problem, parse_size
 
-from command import rnncourse
+from helpers.command import rnncourse
 
 LAB = "01-forward"
 

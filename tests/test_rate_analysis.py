@@ -5,7 +5,6 @@ networks must show (Go and NoGo apart on PC1, lesions that hurt, psychometric cu
 import numpy as np
 import pytest
 import torch
-from test_rate_model import numpy_arrays, numpy_phi
 
 from rnncourse.rate import analysis, plots
 from rnncourse.rate.evaluation import evaluate, make_generators
@@ -15,8 +14,10 @@ from rnncourse.rate.pretrained import pretrained_path
 from rnncourse.rate.tasks import get_task
 from rnncourse.rate.training import train
 
+from helpers.markers import requires_cuda
+from helpers.rate import numpy_arrays, numpy_phi
+
 pytestmark = pytest.mark.usefixtures("one_thread")
-requires_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 import scipy.io
 import torch
-from test_rate_model import numpy_arrays, numpy_run
 
 from rnncourse.rate.matfile import load_mat, mat_path, save_mat
 from rnncourse.rate.model import RateRNN, draw_noise
 from rnncourse.rate.tasks import get_task
 from rnncourse.rate.training import train
+
+from helpers.rate import numpy_arrays, numpy_run
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -6,7 +6,6 @@ import math
 import numpy as np
 import pytest
 import torch
-from test_rate_model import spikernn_trial_loss
 
 from rnncourse.rate.evaluation import Evaluation, criterion_met, evaluate, make_generators
 from rnncourse.rate.losses import trial_losses
@@ -14,6 +13,8 @@ from rnncourse.rate.model import RateRNN, draw_noise
 from rnncourse.rate.optimizer import TFAdam
 from rnncourse.rate.tasks import get_task
 from rnncourse.rate.training import train, train_step, trainable_parameters
+
+from helpers.rate import spikernn_trial_loss
 
 SHORT_GO_NOGO = dict(T=30, stim_on=5, stim_dur=5)   # the same task, shorter, for quick loops
 

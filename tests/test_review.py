@@ -12,8 +12,8 @@ import pytest
 
 from rnncourse.course.demo import WEAK_ANSWER
 
-from chromium import launch, needs_chromium
-from command import rnncourse
+from helpers.chromium import launch, needs_chromium
+from helpers.command import rnncourse
 
 LAB, WRITTEN = "01-forward", "why_h_longer"
 
@@ -187,7 +187,7 @@ def test_review_merge_export_end_to_end(reviewed, built, tmp_path):
 
 
 def test_canvas_bulk_download_names_and_whole_words_match_students():
-    from rnncourse.course.export import match
+    from rnncourse.course.ta.export import match
 
     students = [{"Student": "Jane Doe", "ID": "12345", "SIS Login ID": "jdoe"},
                 {"Student": "John Roe", "ID": "222", "SIS Login ID": "roe"},

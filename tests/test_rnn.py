@@ -6,6 +6,8 @@ import torch
 
 from rnncourse.rnn import relu, rnn_step, rnn_unroll
 
+from helpers.markers import requires_cuda
+
 # The numbers of CS187 lab 2-2.
 U_LAB = [[-0.3, 0.6], [0.2, 0.1]]
 V_LAB = [[0.4, 0.4], [0.9, -0.7]]
@@ -13,7 +15,6 @@ W_LAB = [[0.2, 0.1], [-0.2, 0.5]]
 X1_LAB = [0.0, 1.0]
 X2_LAB = [0.3, 0.4]
 
-requires_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 
 
 def matvec(M, v):

@@ -6,7 +6,7 @@ from torch import nn
 
 from rnncourse.sequences import last_valid, pad_sequences, run_packed
 
-requires_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+from helpers.markers import requires_cuda
 
 # The seed's batch (Géron via Bruns): four instances, two steps, the second instance one step long.
 X_BATCH = [[[0, 1, 2], [9, 8, 7]],

@@ -25,7 +25,7 @@ import nbformat
 import pytest
 import tomllib
 
-from notebooks import COLAB, cell_text, check_cells, has_error, kernel_argv, run_notebook, submit_text
+from helpers.notebooks import COLAB, cell_text, check_cells, has_error, kernel_argv, run_notebook, submit_text
 
 REPO = Path(__file__).resolve().parents[1]
 LAB = "01-forward"

@@ -1,13 +1,14 @@
-"""Course tooling, kept apart from the teaching code.
+"""Course tooling, kept apart from the teaching code, one sub-package per stage.
 
-    labs      the lab registry: find master notebooks, check their Otter format, address labs
-    leaks     find solution lines and hidden tests in student-facing files
-    build     `rnncourse build`: Otter Assign each lab into dist/, refresh labs/
-    student   the first cell of every student notebook: install what is missing, start the grader
-    grade     `rnncourse grade`: the command; its stages are submissions (find, check, prepare),
-              processes (forked grading), warm_kernel (kernels forked with their imports done)
-              and docker (`otter grade` in containers)
-    gradebook the gradebook folder: a result per submission, grades.csv, feedback, summary, histogram
-    demo      `rnncourse demo`: made-up submissions of each lab, graded
-    cli       the `rnncourse` command
+Imports flow one way: the command line uses the stages, a later stage may use an earlier one,
+and every stage may use the shared helpers; nothing imports back up.
+
+    cli        the `rnncourse` command          demo   `rnncourse demo`: made-up submissions, graded
+    files      shared file helpers (atomic writes, paths as the user types them)
+    kernel     what runs inside a student's or a grading kernel: the grader the first cell starts,
+               the checks hidden tests use, stub answers
+    authoring  the instructor's stage: course settings, the lab registry, `rnncourse build`, leak
+               checks, answers inside built notebooks
+    grading    the TA's batch: `rnncourse grade`, submissions, the Result of each, the gradebook
+    ta         after grading: written answers reviewed and merged, gradebooks exported for an LMS
 """

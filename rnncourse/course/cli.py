@@ -5,16 +5,18 @@ import json
 import sys
 from pathlib import Path
 
-from .build import BuildError, build, summary
+from .authoring.build import BuildError, build, ensure_built, summary
+from .authoring.labs import LabError, find_course_root, select_labs
+from .authoring.settings import SettingsError
 from .demo import demo
-from .export import ExportError, export_grades
-from .grade import DEFAULT_TIMEOUT, GradeError, grade
-from .gradebook import MARKER, GradebookError, shown
-from .labs import LabError, find_course_root, select_labs
-from .limits import Limits, parse_size
-from .merge import MergeError, merge
-from .review import SHEET, review
-from .settings import SettingsError
+from .files import shown
+from .grading.errors import GradeError
+from .grading.grade import DEFAULT_TIMEOUT, grade
+from .grading.gradebook import MARKER, GradebookError
+from .grading.limits import Limits, parse_size
+from .ta.export import ExportError, export_grades
+from .ta.merge import MergeError, merge
+from .ta.review import SHEET, review
 
 
 def cmd_build(args):
@@ -36,7 +38,10 @@ def cmd_list(args):
 def cmd_grade(args):
     limits = Limits(memory=parse_size(args.memory) if args.memory else None, memory_label=args.memory or "",
                     no_network=args.no_network)
-    book = grade(find_course_root(), args.lab, args.paths, out=args.out, jobs=args.jobs, timeout=args.timeout,
+    root = find_course_root()
+    (lab,) = select_labs(root, [args.lab])
+    ensure_built(root, lab)
+    book = grade(root, lab.name, args.paths, out=args.out, jobs=args.jobs, timeout=args.timeout,
                  force=args.force, docker=args.docker, limits=limits)
     print(book.summary())
 

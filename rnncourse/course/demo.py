@@ -15,11 +15,12 @@ They go to dist/demo/<lab>/submissions/ and their grades to dist/demo/<lab>/grad
 
 import nbformat
 
-from .answers import answer_cell, with_answer
-from .grade import autograder_zip_for, grade
-from .gradebook import shown
-from .labs import select_labs
-from .review import written_blocks
+from .authoring.answers import answer_cell, with_answer
+from .authoring.build import ensure_built
+from .authoring.labs import select_labs
+from .files import shown
+from .grading.grade import grade
+from .ta.review import written_blocks
 
 WEAK_ANSWER = "It is needed for the first step, I think. (A demo answer that names the idea without explaining it.)"
 
@@ -51,11 +52,12 @@ def write_demo_submissions(root, lab, folder):
 
 
 def demo(root, lab_specs=(), jobs=None, log=print):
-    """Make and grade the demo submissions of each lab (all when none are named); print the gradebooks."""
+    """Make and grade the demo submissions of each lab (all when none are named, each built first if
+    it is not); print the gradebooks."""
     labs = select_labs(root, lab_specs)
     books = []
     for lab in labs:
-        autograder_zip_for(root, lab, log)
+        ensure_built(root, lab, log)
         base = root / "dist" / "demo" / lab.name
         question = write_demo_submissions(root, lab, base / "submissions")
         log(f"\n== {lab.name}: demo submissions in {shown(base / 'submissions')} "

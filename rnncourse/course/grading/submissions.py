@@ -12,13 +12,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import GradeError
 from .gradebook import MARKER
 
 SUBMISSION_TYPES = (".ipynb", ".zip")
-
-
-class GradeError(Exception):
-    """The batch cannot start (no submissions, bad arguments, no Docker); the message says what to do."""
 
 
 class Invalid(Exception):

@@ -11,25 +11,20 @@ Layout of a gradebook folder (`rnncourse grade --out DIR`):
                                 {submission: {question: {"points": p, "comment": text}}}; from then
                                 on grades.csv has their columns and counts them in total and possible
 
-A result is a dict: submission (name), source (path), sha256 (of the file), autograder (a digest of
-the autograder zip's contents), status (graded / timeout / error / invalid), total and possible
-(points; total is None unless graded), scores {question: points}, public {question: Otter's summary
-of the public tests}, hidden {question: [hidden cases passed, hidden cases]}, failures {question:
-the messages of its failed test cases, hidden ones included: for TAs, never in the feedback},
-message (why it is not graded, or ""), seconds (grading time), timeout (the
-limit it ran under), engine. A submission whose result matches its file and the autograder is not
-graded again (resume), unless it timed out and the new limit is longer.
+Each result is a Result (result.py) in its JSON form. A submission whose result matches its file
+and the autograder is not graded again (resume), unless it timed out and the new limit is longer.
 """
 
 import csv
 import hashlib
 import io
 import json
-import os
 import re
 from pathlib import Path
 
-STATUSES = ("graded", "timeout", "error", "invalid")
+from ..files import shown, write_atomic
+from .result import STATUSES, Result
+
 MARKER = "gradebook.json"
 MANUAL = "manual.json"
 
@@ -38,25 +33,10 @@ class GradebookError(Exception):
     """The output folder cannot hold this lab's grades; the message says why and what to do."""
 
 
-def write_atomic(path, text):
-    """Write `text` to `path` so that readers see the old file or the new one, never half of one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def result_file_name(submission):
     """A file name for a submission's result: readable, and distinct for distinct names."""
     readable = re.sub(r"[^\w.-]+", "_", submission)[:80]
     return f"{readable}-{hashlib.sha1(submission.encode()).hexdigest()[:8]}.json"
-
-
-def shown(path):
-    """`path` as the user would type it: relative to the current folder when inside it."""
-    path = Path(path).absolute()
-    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
 
 
 def number(x):
@@ -73,8 +53,8 @@ class Gradebook:
         self._lock = lock
         self.results = {}
         for path in sorted((self.folder / "results").glob("*.json")):
-            result = json.loads(path.read_text(encoding="utf-8"))
-            self.results[result["submission"]] = result
+            result = Result.from_json(path.read_text(encoding="utf-8"))
+            self.results[result.submission] = result
         manual = self.folder / MANUAL
         self.manual = json.loads(manual.read_text(encoding="utf-8")) if manual.is_file() else None
 
@@ -119,14 +99,14 @@ class Gradebook:
         """Whether `submission` already has a result for this very file and autograder. A timeout
         counts only when the new time limit is no longer: a larger --timeout grades it again."""
         done = self.results.get(submission)
-        return (bool(done) and done["sha256"] == sha256 and done["autograder"] == autograder
-                and not (done["status"] == "timeout" and timeout > done.get("timeout", 0)))
+        return (bool(done) and done.sha256 == sha256 and done.autograder == autograder
+                and not (done.status == "timeout" and timeout > done.timeout))
 
     def record(self, result):
-        """Keep `result`: its JSON first (the record that resume trusts), then its feedback and the CSV."""
-        self.results[result["submission"]] = result
-        write_atomic(self.folder / "results" / result_file_name(result["submission"]),
-                     json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+        """Keep `result` (a Result): its JSON first (the record that resume trusts), then its feedback
+        and the CSV."""
+        self.results[result.submission] = result
+        write_atomic(self.folder / "results" / result_file_name(result.submission), result.to_json())
         self.write_feedback(result)
         self.write_csv()
 
@@ -152,15 +132,14 @@ class Gradebook:
         for name in sorted(self.results):
             r = self.results[name]
             marked = {q: s["points"] for q, s in (self.manual or {}).get(name, {}).items()}
-            graded = r["status"] == "graded"
-            row = {"submission": name, "status": r["status"],
-                   "total": number(r["total"] + sum(marked.values()) if graded else None),
-                   "possible": number(r["possible"] + sum(q.points for q in written) if graded else None)}
+            row = {"submission": name, "status": r.status,
+                   "total": number(r.total + sum(marked.values()) if r.graded else None),
+                   "possible": number(r.possible + sum(q.points for q in written) if r.graded else None)}
             for q in self.lab.autograded:
-                row[q.name] = number(r["scores"].get(q.name)) if graded else ""
+                row[q.name] = number(r.scores.get(q.name)) if r.graded else ""
             for q in written:
                 row[q.name] = number(marked.get(q.name))
-            row["message"] = r["message"]
+            row["message"] = r.message
             rows.append(row)
         return rows
 
@@ -176,8 +155,8 @@ class Gradebook:
         return self.folder / "feedback" / f"{submission}.txt"
 
     def write_feedback(self, result):
-        marked = (self.manual or {}).get(result["submission"], {})
-        write_atomic(self.feedback_path(result["submission"]), feedback_text(result, self.lab, marked))
+        marked = (self.manual or {}).get(result.submission, {})
+        write_atomic(self.feedback_path(result.submission), feedback_text(result, self.lab, marked))
 
     def finish(self):
         """Bring every file up to date (a killed run may have left a feedback file behind) and plot."""
@@ -192,7 +171,7 @@ class Gradebook:
         from matplotlib.figure import Figure
         from matplotlib.ticker import MaxNLocator
 
-        totals = [r["total"] for r in self.results.values() if r["status"] == "graded"]
+        totals = [r.total for r in self.results.values() if r.graded]
         fig = Figure(figsize=(6, 3.5))
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
@@ -209,14 +188,14 @@ class Gradebook:
     def summary(self):
         """Counts by status, the mean total and each question's mean, over graded submissions."""
         results = list(self.results.values())
-        counts = ", ".join(f"{s} {sum(r['status'] == s for r in results)}" for s in STATUSES)
-        graded = [r for r in results if r["status"] == "graded"]
+        counts = ", ".join(f"{s} {sum(r.status == s for r in results)}" for s in STATUSES)
+        graded = [r for r in results if r.graded]
         lines = [f"{self.lab.name}: {len(results)} submissions ({counts})"]
         if graded:
-            mean = sum(r["total"] for r in graded) / len(graded)
+            mean = sum(r.total for r in graded) / len(graded)
             lines.append(f"  mean total of graded: {mean:.2f} / {self.lab.points:g}")
             for q in self.lab.autograded:
-                q_mean = sum(r["scores"].get(q.name, 0) for r in graded) / len(graded)
+                q_mean = sum(r.scores.get(q.name, 0) for r in graded) / len(graded)
                 lines.append(f"  {q.name:<28} mean {q_mean:.2f} / {q.points:g}")
         lines.append(f"  gradebook {shown(self.folder / 'grades.csv')}, feedback in {shown(self.folder / 'feedback')}, "
                      f"histogram {shown(self.folder / 'totals.png')}")
@@ -236,18 +215,18 @@ def feedback_text(result, lab, marked=None):
     """What a student may see about their submission: per question the score, the public tests,
     and how many of the hidden tests passed; the written questions' marks and comments once merged
     (`marked`: {question: {points, comment}}). The hidden tests' names, code and inputs stay out."""
-    lines = [f"Lab {lab.name}, submission {result['submission']}"]
-    if result["status"] != "graded":
-        lines += [f"Not graded ({result['status']}): {result['message']}",
+    lines = [f"Lab {lab.name}, submission {result.submission}"]
+    if not result.graded:
+        lines += [f"Not graded ({result.status}): {result.message}",
                   "Fix this and hand in again, or ask your TA."]
         return "\n".join(lines) + "\n"
-    lines += [f"Score: {number(result['total'])} / {number(result['possible'])}", ""]
+    lines += [f"Score: {number(result.total)} / {number(result.possible)}", ""]
     for q in lab.autograded:
-        lines.append(f"{q.name}: {number(result['scores'].get(q.name, 0))} / {q.points:g}")
-        public = result["public"].get(q.name, "").strip()
+        lines.append(f"{q.name}: {number(result.scores.get(q.name, 0))} / {q.points:g}")
+        public = result.public.get(q.name, "").strip()
         lines += [f"    {line}" for line in (public.splitlines() or ["(no public tests)"])]
-        if q.name in result.get("hidden", {}):
-            passed, total = result["hidden"][q.name]
+        if q.name in result.hidden:
+            passed, total = result.hidden[q.name]
             lines.append(f"    hidden tests: {passed} of {total} passed")
     manual = [q for q in lab.questions if q.manual]
     lines.append("")
@@ -258,8 +237,8 @@ def feedback_text(result, lab, marked=None):
             lines.append(f"{q.name}: {number(mark['points'])} / {q.points:g}" if mark else f"{q.name}: not marked yet")
             if mark and mark.get("comment"):
                 lines.append(f"    {mark['comment']}")
-        total = result["total"] + sum(m["points"] for m in marked.values())
-        possible = result["possible"] + sum(q.points for q in manual)
+        total = result.total + sum(m["points"] for m in marked.values())
+        possible = result.possible + sum(q.points for q in manual)
         lines += [f"Total, written answers included: {number(total)} / {number(possible)}", ""]
     elif manual:
         lines.append(f"Written answers ({', '.join(q.name for q in manual)}) are marked by hand and are not in "

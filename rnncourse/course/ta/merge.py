@@ -12,7 +12,7 @@ import csv
 import math
 from pathlib import Path
 
-from .gradebook import Gradebook
+from ..grading.gradebook import Gradebook
 from .review import CODES, SHEET, SHEET_COLUMNS, load_codes
 
 

@@ -8,7 +8,7 @@ folder on sys.path, the code cells in order, errors allowed, then every test fil
 results collected as GradingResults), in an IPython shell of its own: it runs the solved
 notebook's code cells in order and, where a submission's cells start to differ, forks. The child
 runs that submission's remaining cells and Otter's final cell in a copy of the folder, and writes
-the outcome that `rnncourse grade` would write (processes.outcome_of), so LabContract reads both
+the Result that `rnncourse grade` would write (processes.outcome_of), so LabContract reads both
 alike. The solved, blank and handed-in notebooks still go through `rnncourse grade` itself.
 
     python tests/forked_grading.py AUTOGRADER_ZIP SUBMISSIONS_FOLDER RESULTS_FOLDER
@@ -25,6 +25,8 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+
+from rnncourse.course.grading.result import Result
 
 TIMEOUT = 300           # seconds per submission, past its shared cells
 OTTER_INIT = "from otter import Notebook\nNotebook.init_grading_mode({tests!r})"
@@ -57,7 +59,7 @@ def grade_child(shell, cells, folder, tests, result_path):
     """In a forked child: run `cells` and Otter's final cell in a copy of `folder`; write the outcome."""
     from otter.test_files import GradingResults
 
-    from rnncourse.course.processes import outcome_of
+    from rnncourse.course.grading.processes import outcome_of
 
     own = folder.parent / f"submission-{os.getpid()}"
     shutil.copytree(folder, own)
@@ -71,7 +73,7 @@ def grade_child(shell, cells, folder, tests, result_path):
             results = pickle.loads(pickled.read_bytes())
         except Exception as e:      # as otter.execute does when the final cell could not write them
             results = GradingResults.without_results(e)
-        Path(result_path).write_text(json.dumps(outcome_of(results)))
+        Path(result_path).write_text(outcome_of(results).to_json())
     finally:
         os.chdir(folder.parent)
         shutil.rmtree(own, ignore_errors=True)
@@ -86,14 +88,13 @@ def wait_for(pid, started, result_path, submission):
         if time.monotonic() - started > TIMEOUT:
             os.kill(pid, 9)
             os.waitpid(pid, 0)
-            result_path.write_text(json.dumps({"status": "timeout", "message": f"over {TIMEOUT} s"}))
+            result_path.write_text(Result("timeout", f"over {TIMEOUT} s").to_json())
             break
         time.sleep(0.01)
     if not result_path.is_file():
-        result_path.write_text(json.dumps({"status": "error", "message": f"the child ended with status {status}"}))
-    result = json.loads(result_path.read_text())
-    result_path.write_text(json.dumps({"submission": submission, "seconds": round(time.monotonic() - started, 2),
-                                       **result}))
+        result_path.write_text(Result("error", f"the child ended with status {status}").to_json())
+    result = Result.from_json(result_path.read_text())
+    result_path.write_text(result.but(submission=submission, seconds=round(time.monotonic() - started, 2)).to_json())
 
 
 def main(autograder_zip, submissions, out):

@@ -28,8 +28,9 @@ from pathlib import Path
 
 import nbformat
 
-from .gradebook import Gradebook, write_atomic
-from .submissions import Invalid, read_notebook, zip_notebook
+from ..files import write_atomic
+from ..grading.gradebook import Gradebook
+from ..grading.submissions import Invalid, read_notebook, zip_notebook
 
 BEGIN, END = "<!-- BEGIN QUESTION -->", "<!-- END QUESTION -->"
 PLACEHOLDER = "_Type your answer here, replacing this text._"
@@ -161,7 +162,7 @@ def collect_answers(book):
     for name in sorted(book.results, key=lambda n: codes[n]):
         result = book.results[name]
         try:
-            blocks = written_blocks(read_submission(result["source"], book.lab.name))
+            blocks = written_blocks(read_submission(result.source, book.lab.name))
             problem = "" if len(blocks) == len(written) else \
                 f"{len(blocks)} written-answer blocks where the lab has {len(written)}: the notebook was edited"
         except ValueError as e:

@@ -28,17 +28,19 @@ from pathlib import Path
 
 from jupyter_client.provisioning import LocalProvisioner
 
+from . import linux
+
 PROVISIONER = "rnncourse-warm"
 FRESH_KERNELS_ENV = "RNNCOURSE_FRESH_KERNELS"   # set to 1: every kernel started afresh by Jupyter
 KERNEL_PREFIX = ["-m", "ipykernel_launcher"]
 # What every kernel imports before the notebook runs (its debugger support alone, debugpy, takes
 # about 0.4 s), what the course's first cell imports, and what the labs' hidden tests import
-# (rnncourse.checks, with torch).
+# (rnncourse.course.kernel.checks, with torch).
 KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython",
                   "IPython.core.completerlib", "IPython.core.debugger", "IPython.core.logger",
                   "IPython.core.oinspect", "IPython.extensions.storemagic", "IPython.utils.wildcard",
                   "faulthandler", "sqlite3", "tornado.platform.asyncio", "tornado.queues",
-                  "matplotlib_inline.backend_inline", "otter", "rnncourse", "rnncourse.checks")
+                  "matplotlib_inline.backend_inline", "otter", "rnncourse", "rnncourse.course.kernel.checks")
 
 _waiting = None     # the child forked by prepare(), until a kernel is asked for
 
@@ -121,10 +123,7 @@ def _become_kernel(read_end):
     global _waiting
     _waiting = None
     os.setsid()                     # a session of its own, like the kernels Jupyter starts
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG: die with the grader
+    linux.die_with_parent()
     chunks = []
     while chunk := os.read(read_end, 65536):
         chunks.append(chunk)
@@ -132,10 +131,7 @@ def _become_kernel(read_end):
     if not chunks:
         return 0                    # no kernel was needed
     request = json.loads(b"".join(chunks))
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL(None).prctl(15, b"ipykernel", 0, 0, 0)   # PR_SET_NAME: what ps and top show
+    linux.set_name("ipykernel")
     os.environ.clear()
     os.environ.update(request["env"])
     if request["cwd"]:

@@ -16,7 +16,6 @@ grading does not oversubscribe the cores.
 """
 
 import importlib
-import json
 import os
 import signal
 import sys
@@ -24,9 +23,10 @@ import tempfile
 import time
 from collections import deque
 
-from . import warm_kernel
-from .gradebook import write_atomic
+from ..files import write_atomic
+from . import linux, warm_kernel
 from .limits import NO_LIMITS, ran_out_of_memory
+from .result import Result
 
 POLL = 0.05                        # seconds between looks at the running grading processes
 MARKER_ENV = "RNNCOURSE_GRADING"   # set in every grading process and its kernel: the gradebook folder
@@ -48,31 +48,31 @@ def preload(notebook_modules=()):
 
 
 def grade_with_otter(prepared, autograder_zip, limits=NO_LIMITS):
-    """Grade one prepared submission in this process; an outcome dict (see gradebook.py)."""
+    """Grade one prepared submission in this process; a Result."""
     from nbclient.exceptions import DeadKernelError
     from otter.api import grade_submission
 
     try:
         results = grade_submission(str(prepared), str(autograder_zip), quiet=True)
     except DeadKernelError:
-        return {"status": "error", "message": "the kernel died while running the notebook (a cell ended "
-                "Python, e.g. os._exit, or it crashed or ran out of memory"
-                + (f"; it was limited to {limits.memory_label} of memory)" if limits.memory else ")")}
+        return Result("error", "the kernel died while running the notebook (a cell ended Python, e.g. os._exit, "
+                      "or it crashed or ran out of memory"
+                      + (f"; it was limited to {limits.memory_label} of memory)" if limits.memory else ")"))
     return outcome_of(results, limits)
 
 
 def outcome_of(results, limits=NO_LIMITS):
-    """The outcome dict (see gradebook.py) of Otter's GradingResults for one submission."""
+    """The Result of Otter's GradingResults for one submission."""
     if limits.memory and ran_out_of_memory(results.notebook):
-        return {"status": "error", "message": f"out of memory (limit {limits.memory_label}): a cell raised "
-                "MemoryError; grade it again with a larger --memory if the lab needs more"}
+        return Result("error", f"out of memory (limit {limits.memory_label}): a cell raised MemoryError; grade it "
+                      "again with a larger --memory if the lab needs more")
     if results.has_catastrophic_failure():
-        return {"status": "error", "message": explain_missing_results(results)}
-    return {"status": "graded", "total": results.total, "possible": results.possible,
-            "scores": {q: tf.score for q, tf in results.results.items()},
-            "public": {q: tf.summary(public_only=True) for q, tf in results.results.items()},
-            "hidden": {q: hidden_counts(tf) for q, tf in results.results.items()},
-            "failures": {q: failure_messages(tf) for q, tf in results.results.items() if not tf.passed_all}}
+        return Result("error", explain_missing_results(results))
+    return Result("graded", total=results.total, possible=results.possible,
+                  scores={q: tf.score for q, tf in results.results.items()},
+                  public={q: tf.summary(public_only=True) for q, tf in results.results.items()},
+                  hidden={q: hidden_counts(tf) for q, tf in results.results.items()},
+                  failures={q: failure_messages(tf) for q, tf in results.results.items() if not tf.passed_all})
 
 
 def hidden_counts(test_file):
@@ -101,18 +101,6 @@ def explain_missing_results(results):
     return reason
 
 
-def _linux_tie_to_parent():
-    """Die when the batch process dies, and adopt processes the notebook orphans (Linux only)."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_pdeathsig, pr_set_child_subreaper = 1, 36
-    libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    libc.prctl(pr_set_child_subreaper, 1, 0, 0, 0)
-
-
 def _grading_process(job, autograder_zip, marker, threads, parent, limits):
     """The body of a forked grading process: grade, write work/outcome.json, clean up, exit."""
     code = 1
@@ -120,7 +108,8 @@ def _grading_process(job, autograder_zip, marker, threads, parent, limits):
         os.setsid()
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        _linux_tie_to_parent()
+        linux.die_with_parent()
+        linux.adopt_orphans()
         if os.getppid() != parent:          # the batch died before the tie was made
             os._exit(1)
         work = job.work
@@ -131,7 +120,7 @@ def _grading_process(job, autograder_zip, marker, threads, parent, limits):
         tempfile.tempdir = str(work)
         os.environ.update({"TMPDIR": str(work), "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
                            MARKER_ENV: marker})
-        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        for var in linux.THREAD_VARIABLES:
             os.environ.setdefault(var, str(threads))
         try:
             limits.apply()          # before the kernel is forked from here, so that it inherits them
@@ -139,8 +128,8 @@ def _grading_process(job, autograder_zip, marker, threads, parent, limits):
             warm_kernel.prepare(work)
             outcome = grade_with_otter(job.prepared, autograder_zip, limits)
         except Exception as e:
-            outcome = {"status": "error", "message": f"Otter failed: {type(e).__name__}: {e}"}
-        write_atomic(work / "outcome.json", json.dumps(outcome))
+            outcome = Result("error", f"Otter failed: {type(e).__name__}: {e}")
+        write_atomic(work / "outcome.json", outcome.to_json())
         stop_descendants(os.getpid())
         code = 0
     finally:
@@ -203,13 +192,13 @@ def stop_tree(pid):
 def _outcome_after_exit(job, wait_status):
     path = job.work / "outcome.json"
     if path.is_file():
-        return json.loads(path.read_text())
+        return Result.from_json(path.read_text())
     log = job.work / "log.txt"
     tail = log.read_text(errors="replace")[-300:].strip() if log.is_file() else ""
     how = (f"killed by signal {os.WTERMSIG(wait_status)}" if os.WIFSIGNALED(wait_status)
            else f"exit code {os.WEXITSTATUS(wait_status)}")
-    return {"status": "error", "message": f"the grading process ended without a result ({how})"
-            + (f"; its last output: {tail}" if tail else "")}
+    return Result("error", f"the grading process ended without a result ({how})"
+                  + (f"; its last output: {tail}" if tail else ""))
 
 
 def run_in_processes(jobs, autograder_zip, *, parallel, timeout, marker, on_outcome, limits=NO_LIMITS):
@@ -240,13 +229,13 @@ def run_in_processes(jobs, autograder_zip, *, parallel, timeout, marker, on_outc
                     outcome = _outcome_after_exit(job, wait_status)
                 elif seconds > timeout:
                     stop_tree(pid)
-                    outcome = {"status": "timeout", "message": f"did not finish within {timeout:g} s (an endless "
-                               "loop, or a slow notebook: the same command with a larger --timeout grades it "
-                               "again); its kernel and everything it started were stopped"}
+                    outcome = Result("timeout", f"did not finish within {timeout:g} s (an endless loop, or a slow "
+                                     "notebook: the same command with a larger --timeout grades it again); its "
+                                     "kernel and everything it started were stopped")
                 else:
                     continue
                 del running[pid]
-                on_outcome(job, {**outcome, "seconds": round(seconds, 2)})
+                on_outcome(job, outcome.but(seconds=round(seconds, 2)))
     finally:
         for pid in running:
             stop_tree(pid)

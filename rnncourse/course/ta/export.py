@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .gradebook import Gradebook, write_atomic
+from ..files import write_atomic
+from ..grading.gradebook import Gradebook
 
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 CANVAS_NAME = re.compile(r"^[^_/]+_(?:LATE_)?(\d+)_\d+_")      # doejane_LATE_12345_67890_01-forward.ipynb

@@ -74,7 +74,7 @@ def stub_answer(solved, blank, question, names):
     solution = solved.cells[answer_cell(solved, question)[0]].source
     methods = methods_to_write(blank.cells[answer_cell(blank, question)[0]].source)
     return (f"# A stub made from the solution: what question {question} asks for, as zeros of its type and shape.\n"
-            "from rnncourse.course.stubs import Stubs as _Stubs\n"
+            "from rnncourse.course.kernel.stubs import Stubs as _Stubs\n"
             f"_stubs = _Stubs(globals(), {names!r}, {methods!r})\n"
             f"{solution}\n"
             "_stubs.replace()\n"

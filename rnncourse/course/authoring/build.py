@@ -19,10 +19,11 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from ..files import write_atomic
+from .first_cell import setup_cell_source
 from .labs import CONFIG_MARK, Lab, select_labs
 from .leaks import find_leaks
 from .settings import CourseSettings, package_version, pin_problem
-from .student import setup_cell_source
 
 PUBLIC_TESTS = Path("rnncourse") / "lab_tests"
 HAND_IN_TEXT = ("## Hand in\n\n"
@@ -127,6 +128,22 @@ def build_one(lab, settings, scratch):
     return built
 
 
+def autograder_zip(root, lab):
+    """Where the build puts lab `lab`'s autograder zip: dist/<lab>/autograder.zip."""
+    return Path(root) / "dist" / lab.name / "autograder.zip"
+
+
+def ensure_built(root, lab, log=print):
+    """Build `lab` if its autograder zip is missing; say so if its master changed since it was built."""
+    path = autograder_zip(root, lab)
+    if not path.is_file():
+        log(f"dist/{lab.name}/autograder.zip is missing: building lab {lab.name} first.")
+        build(root, [lab.name], log=log)
+    elif lab.master.stat().st_mtime > path.stat().st_mtime:
+        log(f"note: {lab.master.name} changed after dist/{lab.name}/autograder.zip was built; "
+            f"run `rnncourse build {lab.name}` to grade with the new version.")
+
+
 def normalise_student_notebook(path):
     """Student notebook with fixed cell ids, so rebuilding an unchanged lab changes nothing."""
     nb = nbformat.read(path, as_version=4)
@@ -145,19 +162,13 @@ def install(built, root):
     shutil.copytree(built.folder, dist)
     labs_dir = root / "labs"
     labs_dir.mkdir(exist_ok=True)
-    _write_atomic(labs_dir / f"{lab.name}.ipynb", normalise_student_notebook(built.student_nb))
+    write_atomic(labs_dir / f"{lab.name}.ipynb", normalise_student_notebook(built.student_nb))
     tests = root / PUBLIC_TESTS / lab.name
     if tests.exists():
         shutil.rmtree(tests)
     tests.mkdir(parents=True)
     for test in sorted((built.folder / "student" / "tests").glob("*.py")):
         shutil.copy2(test, tests / test.name)
-
-
-def _write_atomic(path, text):
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def build(root, wanted=(), log=print):

@@ -1,10 +1,11 @@
 """`rnncourse grade`: grade a batch of submissions of one lab with Otter, in parallel, without Docker.
 
-The stages, one module each: submissions.py finds and checks the files (a file Otter could not
+The steps, one module each: submissions.py finds and checks the files (a file Otter could not
 grade gets the status "invalid" without running anything), processes.py grades the rest in forked
 processes with warm kernels (warm_kernel.py), docker.py hands them to `otter grade` instead
-(--docker), and gradebook.py keeps a result per submission the moment it is graded, so a rerun of
-the same command grades only what is missing or changed.
+(--docker), and gradebook.py keeps a Result (result.py) per submission the moment it is graded, so
+a rerun of the same command grades only what is missing or changed. The lab must be built
+(`rnncourse build`): the command line builds it first when its autograder zip is missing.
 
 Each notebook is graded under the `python3` kernel whatever its metadata names, as Otter's
 containers and Gradescope do.
@@ -17,29 +18,19 @@ from pathlib import Path
 
 import nbformat
 
-from .build import build
+from ..authoring.build import autograder_zip
+from ..authoring.labs import select_labs
+from ..files import shown
 from .docker import run_in_docker
-from .gradebook import Gradebook, shown
-from .labs import select_labs
-from .limits import NO_LIMITS, Limits, network_namespace_problem
+from .errors import GradeError
+from .gradebook import Gradebook
+from .limits import NO_LIMITS, network_namespace_problem
 from .processes import preload, run_in_processes
-from .submissions import GradeError, GradingJob, Invalid, autograder_digest, find_submissions, prepare
+from .result import Result
+from .submissions import GradingJob, Invalid, autograder_digest, find_submissions, prepare
 
 DEFAULT_TIMEOUT = 300          # seconds per submission; a lab notebook runs in about a minute
 
-__all__ = ["DEFAULT_TIMEOUT", "GradeError", "Limits", "autograder_zip_for", "grade"]
-
-
-def autograder_zip_for(root, lab, log=print):
-    """dist/<lab>/autograder.zip, built first if missing."""
-    path = Path(root) / "dist" / lab.name / "autograder.zip"
-    if not path.is_file():
-        log(f"{path.relative_to(root)} is missing: building lab {lab.name} first.")
-        build(root, [lab.name], log=log)
-    elif lab.master.stat().st_mtime > path.stat().st_mtime:
-        log(f"note: {lab.master.name} changed after {path.relative_to(root)} was built; "
-            f"run `rnncourse build {lab.name}` to grade with the new version.")
-    return path
 
 
 def notebook_imports(notebook):
@@ -69,16 +60,15 @@ def prepare_all(submissions, scratch, lab_name, on_outcome):
         try:
             jobs.append(GradingJob(s, prepare(s, work, lab_name), work))
         except Invalid as e:
-            on_outcome(GradingJob(s, s.path, work), {"status": "invalid", "message": str(e)})
+            on_outcome(GradingJob(s, s.path, work), Result("invalid", str(e)))
         except Exception as e:     # a damaged zip, an unreadable file: still a row, never a crash
-            on_outcome(GradingJob(s, s.path, work), {"status": "invalid",
-                                                     "message": f"could not be read ({type(e).__name__}: {e})"})
+            on_outcome(GradingJob(s, s.path, work), Result("invalid", f"could not be read ({type(e).__name__}: {e})"))
     return jobs
 
 
 def grade(root, lab_spec, paths, *, out=None, jobs=None, timeout=DEFAULT_TIMEOUT, force=False,
           docker=False, limits=NO_LIMITS, log=print):
-    """Grade the submissions in `paths` for lab `lab_spec` into the gradebook folder `out`.
+    """Grade the submissions in `paths` for lab `lab_spec` (built) into the gradebook folder `out`.
 
     jobs: submissions graded at once (default: one per core). limits: memory and network limits on
     each submission (limits.py). Returns the Gradebook (closed). Raises GradeError, GradebookError
@@ -102,8 +92,11 @@ def grade(root, lab_spec, paths, *, out=None, jobs=None, timeout=DEFAULT_TIMEOUT
     submissions = find_submissions(paths)
     book = Gradebook.open(out, lab)
     try:
-        autograder_zip = autograder_zip_for(root, lab, log)
-        digest = autograder_digest(autograder_zip)
+        zip_path = autograder_zip(root, lab)
+        if not zip_path.is_file():
+            raise GradeError(f"lab {lab.name} is not built (no dist/{lab.name}/autograder.zip): run "
+                             f"`rnncourse build {lab.name}` first.")
+        digest = autograder_digest(zip_path)
         todo = [s for s in submissions if force or not book.is_current(s.name, s.sha256, digest, timeout)]
         how = "in Docker" if docker else f"{jobs} at a time"
         log(f"{lab.name}: {len(submissions)} submissions, {len(submissions) - len(todo)} already graded in "
@@ -114,22 +107,20 @@ def grade(root, lab_spec, paths, *, out=None, jobs=None, timeout=DEFAULT_TIMEOUT
 
             def keep(job, outcome):
                 s = job.submission
-                book.record({"submission": s.name, "source": str(s.path.resolve()), "sha256": s.sha256,
-                             "autograder": digest, "total": None, "possible": lab.points, "scores": {},
-                             "public": {}, "hidden": {}, "failures": {}, "message": "", "seconds": 0.0,
-                             "timeout": timeout,
-                             "engine": "docker" if docker else "local", **outcome})
+                book.record(outcome.but(submission=s.name, source=str(s.path.resolve()), sha256=s.sha256,
+                                        autograder=digest, timeout=timeout, engine="docker" if docker else "local",
+                                        possible=lab.points if outcome.possible is None else outcome.possible))
                 bar.update()
-                bar.set_postfix_str(f"last: {s.name} {outcome['status']}")
+                bar.set_postfix_str(f"last: {s.name} {outcome.status}")
 
             graded = prepare_all(todo, Path(scratch), lab.name, keep)
             if graded and docker:
-                run_in_docker(graded, autograder_zip, lab=lab, parallel=jobs, timeout=timeout,
+                run_in_docker(graded, zip_path, lab=lab, parallel=jobs, timeout=timeout,
                               scratch=Path(scratch), on_outcome=keep, no_network=limits.no_network)
             elif graded:
-                solved = autograder_zip.parent / "autograder" / f"{lab.name}.ipynb"
+                solved = zip_path.parent / "autograder" / f"{lab.name}.ipynb"
                 preload(notebook_imports(solved) if solved.is_file() else ())
-                run_in_processes(graded, autograder_zip, parallel=jobs, timeout=timeout,
+                run_in_processes(graded, zip_path, parallel=jobs, timeout=timeout,
                                  marker=str(out.resolve()), on_outcome=keep, limits=limits)
         book.finish()
         return book

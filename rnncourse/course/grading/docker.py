@@ -9,7 +9,9 @@ import subprocess
 import sys
 import time
 
-from .submissions import SUBMISSION_TYPES, GradeError
+from .errors import GradeError
+from .result import Result
+from .submissions import SUBMISSION_TYPES
 
 
 def docker_available():
@@ -23,7 +25,7 @@ def docker_available():
 
 
 def read_final_grades(csv_path, questions):
-    """Otter Grade's final_grades.csv as {file: outcome}; its first row holds the points possible."""
+    """Otter Grade's final_grades.csv as {file: Result}; its first row holds the points possible."""
     import csv
 
     outcomes = {}
@@ -33,12 +35,11 @@ def read_final_grades(csv_path, questions):
                 continue
             status = row["grading_status"]
             if status == "Completed":
-                outcomes[row["file"]] = {"status": "graded", "total": float(row["total_points_earned"]),
-                                         "scores": {q: float(row[q]) for q in questions if row.get(q, "") != ""},
-                                         "public": {}}
+                outcomes[row["file"]] = Result("graded", total=float(row["total_points_earned"]),
+                                               scores={q: float(row[q]) for q in questions if row.get(q, "") != ""})
             else:
                 kind = "timeout" if "timed out" in status else "error"
-                outcomes[row["file"]] = {"status": kind, "message": f"otter grade: {status}"}
+                outcomes[row["file"]] = Result(kind, f"otter grade: {status}")
     return outcomes
 
 
@@ -74,5 +75,5 @@ def run_in_docker(jobs, autograder_zip, *, lab, parallel, timeout, scratch, on_o
         outcomes = read_final_grades(grades, questions)
         seconds = round((time.monotonic() - started) / len(batch), 2)
         for file, job in names.items():
-            outcome = outcomes.get(file, {"status": "error", "message": "otter grade returned no row for it"})
-            on_outcome(job, {**outcome, "seconds": seconds})
+            outcome = outcomes.get(file, Result("error", "otter grade returned no row for it"))
+            on_outcome(job, outcome.but(seconds=seconds))

@@ -1,48 +1,13 @@
-"""What runs inside a student notebook: its first cell, and the grader it starts.
+"""What runs inside a student notebook: the grader its first cell starts, and the hand-in.
 
-The build writes SETUP_CELL (filled in from solutions/course.yml) as the first code cell of every
-lab. In Colab, Deepnote or a bare Jupyter it installs what is missing, then start_lab() points
-Otter at the lab's public tests, which ship inside this package (rnncourse/lab_tests/<lab>/), so
-grader.check works with no file beside the notebook. During grading Otter overrides the tests
-folder with the autograder's own, hidden tests included.
+The first cell (authoring/first_cell.py) installs what is missing, then start_lab() points Otter
+at the lab's public tests, which ship inside this package (rnncourse/lab_tests/<lab>/), so
+grader.check works with no file beside the notebook.
 """
 
 import re
 from importlib import resources
 from pathlib import Path
-
-from .settings import otter_requirement, package_version
-
-SETUP_CELL = '''\
-# Run this cell first. It installs the course package this lab was built with (and anything else
-# missing), then starts the autograder.
-import importlib.metadata, importlib.util, subprocess, sys
-_lab_version, _source = {version!r}, {source!r}
-_needs = {needs!r}
-_install = [spec for module, spec in _needs.items() if importlib.util.find_spec(module) is None]
-try:
-    _installed = importlib.metadata.version("rnncourse")
-except importlib.metadata.PackageNotFoundError:
-    _installed = None
-if _installed != _lab_version:
-    _install.insert(0, _source)
-if _install:
-    print("Installing", ", ".join(_install), "...")
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--upgrade", *_install], check=True)
-    if "rnncourse" in sys.modules:     # the old one is loaded: only a new process loads the new one
-        import warnings; warnings.filterwarnings("ignore", "To exit")   # IPython's advice on SystemExit
-        raise SystemExit(f"rnncourse {{_installed}} was replaced by {{_lab_version}}: restart the runtime "
-                         "(Runtime > Restart session, or Kernel > Restart) and run this cell again.")
-import rnncourse
-grader = rnncourse.start_lab({lab!r})'''
-
-
-def setup_cell_source(lab_name, settings):
-    """The first cell of lab `lab_name`, given the CourseSettings (solutions/course.yml): it installs
-    settings.package_source unless this very version of rnncourse is there already."""
-    needs = {"otter": otter_requirement(), "torchviz": "torchviz", **settings.extra_packages}
-    return SETUP_CELL.format(version=package_version(), source=settings.package_source, needs=needs,
-                             lab=lab_name)
 
 
 def public_tests_dir(lab_name):
