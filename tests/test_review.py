@@ -102,6 +102,20 @@ def test_merge_adds_the_written_scores_to_grades_and_feedback(reviewed, built):
     assert {r["submission"]: r["code"] for r in read_csv(grades / "review" / "codes.csv")} == codes
 
 
+def test_marks_made_under_codes_survive_a_review_by_names(reviewed, built):
+    """A TA marks blind, then asks for the names: `review --names` rewrites the sheet by name and
+    keeps every mark made under a code (and a later blind review keeps them again)."""
+    grades, codes = reviewed
+    fill(grades, {codes["correct.ipynb"]: ("1", "Clear."), codes["partly-wrong.ipynb"]: ("0.5", "Vague.")})
+    assert rnncourse("review", "1", "--grades", str(grades), "--names", cwd=built.root).returncode == 0
+    by_name = {r["submission"]: (r["points"], r["comment"]) for r in read_csv(grades / "manual-scores.csv")}
+    assert by_name == {"correct.ipynb": ("1", "Clear."), "partly-wrong.ipynb": ("0.5", "Vague."),
+                       "blank.ipynb": ("", ""), "broken.ipynb": ("", "")}
+    assert rnncourse("review", "1", "--grades", str(grades), cwd=built.root).returncode == 0
+    by_code = {r["submission"]: r["points"] for r in read_csv(grades / "manual-scores.csv")}
+    assert by_code[codes["correct.ipynb"]] == "1" and by_code[codes["partly-wrong.ipynb"]] == "0.5"
+
+
 @pytest.mark.parametrize("rows, expected", [
     ([["ZZZZ", WRITTEN, "1", ""]], ["row 2: unknown submission 'ZZZZ'"]),
     ([["@correct.ipynb", "forward", "1", ""]], ["row 2: 'forward' is not a written question", WRITTEN]),
@@ -184,6 +198,20 @@ def test_review_merge_export_end_to_end(reviewed, built, tmp_path):
     report = (grades / "export-report.txt").read_text()
     assert "unmatched submission broken.ipynb" in report and "no submission from Di Absent (104)" in report
     assert "unmatched submission broken.ipynb" in result.stdout
+
+
+def test_export_counts_the_written_points_exactly_when_grades_csv_does(reviewed, built, tmp_path):
+    """A merge of a sheet with no mark yet: grades.csv already counts the written question in
+    `possible`; the Canvas export's Points Possible counts it too."""
+    grades, _ = reviewed
+    assert rnncourse("merge", "1", "--grades", str(grades), cwd=built.root).returncode == 0
+    possible = {r["possible"] for r in read_csv(grades / "grades.csv") if r["status"] == "graded"}
+    assert possible == {"6"}
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER)
+    assert rnncourse("export", str(grades), "--roster", str(roster), cwd=built.root).returncode == 0
+    with open(grades / "gradebook-canvas.csv", newline="") as f:
+        assert list(csv.reader(f))[1][-1] == "6"
 
 
 def test_canvas_bulk_download_names_and_whole_words_match_students():
