@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-COLAB = Path(__file__).parent / "colab"     # a stand-in for google.colab, so that Otter takes its Colab path
+COLAB = Path(__file__).parents[1] / "colab"  # a stand-in for google.colab, so that Otter takes its Colab path
 COLAB_PAGE = ".colab-page.ipynb"            # the notebook as the Colab page holds it (colab/google/colab/_message.py)
 RUN_TIMEOUT = 300                           # seconds per cell when a notebook is run as a student runs it
 
