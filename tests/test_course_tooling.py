@@ -259,8 +259,8 @@ def test_first_cell_installs_the_course_package_the_pinned_otter_and_extras(cour
     there, plus the Otter release that built the lab and the extras when missing."""
     from importlib.metadata import version
 
-    from rnncourse.course.authoring.settings import CourseSettings
     from rnncourse.course.authoring.first_cell import setup_cell_source
+    from rnncourse.course.authoring.settings import CourseSettings
 
     (course / "solutions" / "course.yml").write_text("package_source: 'rnncourse @ git+https://x/y.git@v1'\n"
                                                      "extra_packages: {sklearn: scikit-learn}\n")
