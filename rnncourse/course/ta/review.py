@@ -228,7 +228,8 @@ def write_sheet(path, written, answers, label):
     writer.writeheader()
     for q in written:
         for a in answers[q.name]:
-            old = filled.get((label(a), q.name)) or filled.get((a.submission, q.name)) or {}
+            # the row as a TA left it, under whichever label the sheet had then: a code or a name
+            old = next((filled[key, q.name] for key in (a.code, a.submission) if (key, q.name) in filled), {})
             writer.writerow({"submission": label(a), "question": q.name, "points": old.get("points", ""),
                              "comment": old.get("comment", "")})
     write_atomic(path, text.getvalue())
