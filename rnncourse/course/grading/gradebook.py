@@ -111,10 +111,20 @@ class Gradebook:
         self.write_csv()
 
     @property
+    def written(self):
+        """The written questions the grades count: all of them once a merge brought marks in (even
+        none yet), none before."""
+        return [q for q in self.lab.questions if q.manual] if self.manual is not None else []
+
+    @property
+    def possible(self):
+        """The points a graded submission can earn: the autograded ones, and the written ones counted."""
+        return self.lab.points + sum(q.points for q in self.written)
+
+    @property
     def questions(self):
         """The CSV's question columns: the autograded ones, then the written ones once merged."""
-        written = [q.name for q in self.lab.questions if q.manual] if self.manual is not None else []
-        return [q.name for q in self.lab.autograded] + written
+        return [q.name for q in self.lab.autograded] + [q.name for q in self.written]
 
     def set_manual(self, scores):
         """Keep the written questions' scores ({submission: {question: {points, comment}}}), replacing
@@ -128,16 +138,15 @@ class Gradebook:
     def rows(self):
         """The gradebook as dicts with the CSV's columns, sorted by submission name."""
         rows = []
-        written = [q for q in self.lab.questions if q.manual] if self.manual is not None else []
         for name in sorted(self.results):
             r = self.results[name]
             marked = {q: s["points"] for q, s in (self.manual or {}).get(name, {}).items()}
             row = {"submission": name, "status": r.status,
                    "total": number(r.total + sum(marked.values()) if r.graded else None),
-                   "possible": number(r.possible + sum(q.points for q in written) if r.graded else None)}
+                   "possible": number(r.possible + sum(q.points for q in self.written) if r.graded else None)}
             for q in self.lab.autograded:
                 row[q.name] = number(r.scores.get(q.name)) if r.graded else ""
-            for q in written:
+            for q in self.written:
                 row[q.name] = number(marked.get(q.name))
             row["message"] = r.message
             rows.append(row)

@@ -143,7 +143,7 @@ def build_export(book, students, id_column, mapping=None):
     by_student = {}
     for name, student in matched.items():
         by_student.setdefault(student, []).append(name)
-    possible = book.lab.points + (sum(q.points for q in book.lab.questions if q.manual) if book.manual else 0)
+    possible = book.possible
     export = Export([], possible, unmatched)
     for s in students:
         key, label = s[id_column].strip(), f"{s['Student'].strip()} ({s[id_column].strip()})"
