@@ -1,4 +1,4 @@
-"""rnncourse.rate.matfile: .mat files with spikeRNN's field names and shapes (reference section 5),
+"""rnncourse.rate.matfile: .mat files with spikeRNN's field names and shapes (docs/reference/rate-model.md, section 9),
 both ways: ours read by scipy.io.loadmat as spikeRNN's readers see them, and files written by hand
 in spikeRNN's layout (its Python objects, passed to scipy.io.savemat) loaded into ours."""
 
@@ -30,7 +30,7 @@ def trained(tmp_path_factory):
 
 
 def test_saved_fields_have_spikernn_names_shapes_and_types(trained):
-    """Every field of reference section 5, with the shape and type scipy.io.loadmat gives back."""
+    """Every field of docs/reference/rate-model.md section 9, with the shape and type scipy.io.loadmat gives back."""
     _, _, result, path = trained
     data = scipy.io.loadmat(path)
     N, T = 16, 200

@@ -1,5 +1,5 @@
 """rnncourse.rate.tasks: inputs, labels, targets and correctness rules against the numbers of
-spikeRNN's main.py / model.py (shared/spec/rate-rnn-reference.md, section 3), and the registry."""
+spikeRNN's main.py / model.py (docs/reference/rate-model.md, section 6), and the registry."""
 
 from dataclasses import dataclass
 from typing import ClassVar

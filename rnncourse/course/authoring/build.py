@@ -181,7 +181,7 @@ def build(root, wanted=(), log=print):
         # A warning, not an error: a course in development builds from a branch all the time.
         print(f"warning: package_source {settings.package_source!r} in solutions/course.yml may not install "
               f"the rnncourse these labs are built with: {unpinned}. Leave package_source out to pin "
-              f"rnncourse=={package_version()}, or pin a tag or commit (README: Before the first class).",
+              f"rnncourse=={package_version()}, or pin a tag or commit (docs/instructors.md: Before the first class).",
               file=sys.stderr)
     built, failures = [], []
     with tempfile.TemporaryDirectory(prefix="rnncourse-build-") as scratch:
