@@ -28,7 +28,7 @@ from pathlib import Path
 
 from rnncourse.course.grading.result import Result
 
-TIMEOUT = 300           # seconds per submission, past its shared cells
+TIMEOUT = float(os.environ.get("RNNCOURSE_FORKED_TIMEOUT", 300))   # seconds per submission, past its shared cells
 OTTER_INIT = "from otter import Notebook\nNotebook.init_grading_mode({tests!r})"
 OTTER_RESULTS = """from otter.execute import Checker
 for test in {tests!r}:
