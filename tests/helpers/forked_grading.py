@@ -26,6 +26,8 @@ import time
 import zipfile
 from pathlib import Path
 
+from rnncourse.course.grading import linux
+from rnncourse.course.grading.processes import stop_descendants
 from rnncourse.course.grading.result import Result
 
 TIMEOUT = float(os.environ.get("RNNCOURSE_FORKED_TIMEOUT", 300))   # seconds per submission, past its shared cells
@@ -80,17 +82,24 @@ def grade_child(shell, cells, folder, tests, result_path):
 
 
 def wait_for(pid, started, result_path, submission):
-    """Reap the child, stopping it at TIMEOUT; make sure a result file says what happened."""
+    """Reap the child, stopping it at TIMEOUT; stop everything it started (orphans come to this
+    process, a subreaper); make sure a result file says what happened."""
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             break
         if time.monotonic() - started > TIMEOUT:
-            os.kill(pid, 9)
+            stop_descendants(os.getpid())
             os.waitpid(pid, 0)
             result_path.write_text(Result("timeout", f"over {TIMEOUT} s").to_json())
             break
         time.sleep(0.01)
+    stop_descendants(os.getpid())
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:       # the orphans just stopped, adopted by this process
+            pass
+    except ChildProcessError:
+        pass
     if not result_path.is_file():
         result_path.write_text(Result("error", f"the child ended with status {status}").to_json())
     result = Result.from_json(result_path.read_text())
@@ -107,6 +116,7 @@ def grade_lab(autograder_zip, submissions, out, scratch):
     os.environ.update({"MPLBACKEND": "agg", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                        "IPYTHONDIR": str(scratch / "ipython"), "TMPDIR": str(scratch)})
     tempfile.tempdir = str(scratch)
+    linux.adopt_orphans()
     (out / "results").mkdir(parents=True, exist_ok=True)
     folder = scratch / "submission"
     with zipfile.ZipFile(autograder_zip) as z:
