@@ -13,7 +13,7 @@ from .files import shown
 from .grading.errors import GradeError
 from .grading.grade import DEFAULT_TIMEOUT, grade
 from .grading.gradebook import MARKER, GradebookError
-from .grading.limits import Limits, parse_size
+from .grading.sandbox import Sandbox, parse_size
 from .ta.export import ExportError, export_grades
 from .ta.merge import MergeError, merge
 from .ta.review import SHEET, review
@@ -36,13 +36,13 @@ def cmd_list(args):
 
 
 def cmd_grade(args):
-    limits = Limits(memory=parse_size(args.memory) if args.memory else None, memory_label=args.memory or "",
-                    no_network=args.no_network)
+    sandbox = Sandbox(mode="none" if args.unsafe else "namespaces", memory=parse_size(args.memory),
+                      memory_label=args.memory, network=args.network)
     root = find_course_root()
     (lab,) = select_labs(root, [args.lab])
     ensure_built(root, lab)
     book = grade(root, lab.name, args.paths, out=args.out, jobs=args.jobs, timeout=args.timeout,
-                 force=args.force, docker=args.docker, limits=limits)
+                 force=args.force, docker=args.docker, sandbox=sandbox)
     print(book.summary())
 
 
@@ -115,9 +115,9 @@ def parser():
     ls.add_argument("labs", nargs="*", help="lab numbers or names (default: all)")
     ls.set_defaults(run=cmd_list)
     g = sub.add_parser("grade", help="grade submissions of a lab in parallel into a gradebook folder",
-                       description="Grade .ipynb submissions (and grader.export() zips) of one lab with Otter, "
-                                   "each in its own process and temporary folder. A rerun grades only what is "
-                                   "missing or changed.")
+                       description="Grade .ipynb submissions (and grader.submit() zips) of one lab, each "
+                                   "notebook in a sandboxed kernel and the lab's tests outside it. A rerun grades "
+                                   "only what is missing or changed.")
     g.add_argument("lab", metavar="LAB", help="lab number or name")
     g.add_argument("paths", nargs="+", metavar="PATH", help="submission files or folders of them")
     g.add_argument("--out", metavar="DIR", help="gradebook folder (default: grades-<lab> here)")
@@ -127,10 +127,13 @@ def parser():
                    help=f"stop a submission after this long (default: {DEFAULT_TIMEOUT})")
     g.add_argument("--force", action="store_true", help="grade every submission again")
     g.add_argument("--docker", action="store_true", help="grade with `otter grade` in Docker containers instead")
-    g.add_argument("--memory", type=size, metavar="SIZE",
-                   help="cap each submission's memory (e.g. 1G): past it, status error, 'out of memory'")
-    g.add_argument("--no-network", action="store_true",
-                   help="run each submission without network access (a network namespace; Linux)")
+    g.add_argument("--memory", type=size, metavar="SIZE", default=Sandbox.memory_label,
+                   help=f"cap each submission's memory (default {Sandbox.memory_label}): past it, status error, "
+                        "'out of memory'")
+    g.add_argument("--network", action="store_true", help="let submissions reach the network (by default they cannot)")
+    g.add_argument("--no-network", action="store_true", help=argparse.SUPPRESS)     # the default since 0.2
+    g.add_argument("--unsafe", action="store_true",
+                   help="grade without a sandbox (where the machine allows none): submissions run as you")
     g.set_defaults(run=cmd_grade)
     r = sub.add_parser("review", help="one page per written question with every answer, and a score sheet",
                        description="Write review/<question>.html (every submission's answer, by anonymous code) "

@@ -1,52 +1,87 @@
 """The contract's cut submissions graded by forking: each lab's solved cells run once.
 
-A wrong answer, a correct variant or a stub (conftest.contract_submissions) is the solved notebook
-with one answer replaced and every cell after its question cut. Graded one by one, each would run
-the lab's cells up to that answer again: most of the suite's time. Here one process per lab does
-what Otter's grading does to a notebook (otter.execute: its grading-mode cell, the submission's
-folder on sys.path, the code cells in order, errors allowed, then every test file not checked yet,
-results collected as GradingResults), in an IPython shell of its own: it runs the solved
-notebook's code cells in order and, where a submission's cells start to differ, forks. The child
-runs that submission's remaining cells and Otter's final cell in a copy of the folder, and writes
-the Result that `rnncourse grade` would write (processes.outcome_of), so LabContract reads both
-alike. The solved, blank and handed-in notebooks still go through `rnncourse grade` itself.
+A wrong answer, a correct variant or a stub (helpers/contract.py) is the solved notebook with one
+answer replaced and every cell after its question cut. Graded one by one, each would run the lab's
+cells up to that answer again: most of the suite's time. Here grading works as `rnncourse grade`
+does (rnncourse/course/grading/grader.py: a kernel in a sandbox runs the cells, the tests run in
+this process against it), with one difference: one kernel per lab runs the solved notebook's code
+cells in order and, where a submission's cells start to differ, forks (the "fork" request below).
+The fork, in the same sandbox, runs that submission's remaining cells; this process then runs the
+lab's tests against it and writes the Result that `rnncourse grade` would write. This process
+reads the tests only after the lab's kernel was forked from it, as a grading process does.
 
-    python tests/forked_grading.py AUTOGRADER_ZIP SUBMISSIONS_FOLDER RESULTS_FOLDER
+    python tests/helpers/forked_grading.py AUTOGRADER_ZIP SUBMISSIONS_FOLDER RESULTS_FOLDER
 
-writes RESULTS_FOLDER/results/<submission>.json and, last, RESULTS_FOLDER/done.
+writes RESULTS_FOLDER/results/<submission>.json and, last, RESULTS_FOLDER/done. A submission past
+RNNCOURSE_FORKED_TIMEOUT seconds (default 300) is stopped with everything it started.
 """
 
-import json
 import os
-import pickle
-import shutil
+import signal
+import socket
 import sys
 import tempfile
 import time
 import zipfile
 from pathlib import Path
 
-from rnncourse.course.grading import linux
-from rnncourse.course.grading.processes import stop_descendants
+from rnncourse.course.grading import grader, judge
+from rnncourse.course.grading.engine import preload
+from rnncourse.course.grading.proxies import Session
 from rnncourse.course.grading.result import Result
+from rnncourse.course.grading.sandbox import Sandbox, readable_paths
+from rnncourse.course.kernel import checks, server, wire
 
 TIMEOUT = float(os.environ.get("RNNCOURSE_FORKED_TIMEOUT", 300))   # seconds per submission, past its shared cells
-OTTER_INIT = "from otter import Notebook\nNotebook.init_grading_mode({tests!r})"
-OTTER_RESULTS = """from otter.execute import Checker
-for test in {tests!r}:
-    Checker.check_if_not_already_checked(test)
-from otter.test_files import GradingResults
-import pickle
-with open({path!r}, "wb") as f:
-    pickle.dump(GradingResults(Checker.get_results()), f)
-"""
+
+
+class ForkingServer(server.Server):
+    """The lab's kernel: a server that can also fork itself ("fork": the child serves a new wire,
+    whose other end goes to the grader over this one) and stop every other process of its
+    sandbox ("sweep": it is the first process of its PID namespace)."""
+
+    def op_fork(self, encoder):
+        mine, theirs = wire.socket_pair()
+        sys.stdout.flush()
+        pid = os.fork()
+        if pid == 0:
+            self.sock.close()
+            mine.close()
+            os.chdir(tempfile.mkdtemp(dir=grader.KERNEL_HOME))
+            self.sock = theirs
+            self.serve()
+            os._exit(0)
+        theirs.close()
+        socket.send_fds(self.sock, [b"fd"], [mine.fileno()])
+        mine.close()
+        return pid
+
+    def op_sweep(self, encoder):
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and int(entry) != os.getpid():
+                try:
+                    os.kill(int(entry), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        try:
+            while os.waitpid(-1, 0):
+                pass
+        except ChildProcessError:
+            pass
+        return None
+
+
+def serve_forking(fd):
+    sock = socket.socket(fileno=fd)
+    from rnncourse.course.kernel import integrity
+    integrity.watch()
+    ForkingServer(sock).serve()
+    os._exit(0)
 
 
 def code_cells(path):
     """The sources of a notebook's code cells, in order."""
-    cells = json.loads(Path(path).read_text())["cells"]
-    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-            for c in cells if c["cell_type"] == "code"]
+    return grader.code_cells(path)
 
 
 def shared_length(cells, solved):
@@ -57,110 +92,56 @@ def shared_length(cells, solved):
     return n
 
 
-def grade_child(shell, cells, folder, tests, result_path):
-    """In a forked child: run `cells` and Otter's final cell in a copy of `folder`; write the outcome."""
-    from otter.test_files import GradingResults
+def grade_lab(autograder_zip, submissions, out, scratch):
+    """Grade every notebook in `submissions` into out/results, working in `scratch`."""
+    os.environ.update({"TMPDIR": str(scratch), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                       "OPENBLAS_NUM_THREADS": "1"})
+    tempfile.tempdir = str(scratch)
+    (out / "results").mkdir(parents=True, exist_ok=True)
+    lab = Path(autograder_zip).parent           # dist/<lab>: the build's notebooks are beside the zip
+    preload(())
+    checks.in_grader()
+    sandbox = Sandbox(readable=readable_paths())
+    lab_kernel = Session(grader.start_kernel(sandbox, serve=serve_forking), time.monotonic() + 3600)
+    grader.ready(lab_kernel.sock, lab_kernel.deadline)
+    folder = scratch / "autograder"             # read only now: the lab's kernel was forked before
+    with zipfile.ZipFile(autograder_zip) as z:
+        z.extractall(folder)
+    solved = code_cells(lab / "autograder" / f"{lab.name}.ipynb")
+    todo = sorted((shared_length(cells, solved), path.name, cells)
+                  for path in Path(submissions).glob("*.ipynb") for cells in [code_cells(path)])
+    ran = 0                                     # by the cells shared with the solved notebook: each prefix runs once
+    for shared, name, cells in todo:
+        if ran < shared:
+            lab_kernel.run_cells(solved[ran:shared])
+            ran = shared
+        started = time.monotonic()
+        result = grade_fork(lab_kernel, cells[shared:], folder / "tests", sandbox, started + TIMEOUT)
+        lab_kernel.ask("sweep")
+        (out / "results" / f"{name}.json").write_text(
+            result.but(submission=name, seconds=round(time.monotonic() - started, 2)).to_json())
+    (out / "done").write_text("")
 
-    from rnncourse.course.grading.processes import outcome_of
 
-    own = folder.parent / f"submission-{os.getpid()}"
-    shutil.copytree(folder, own)
-    os.chdir(own)
+def grade_fork(lab_kernel, cells, tests, sandbox, deadline):
+    """The Result of a fork of the lab's kernel that runs `cells` and is then tested."""
+    # The fork's end of its new wire comes first, then the reply to "fork".
+    wire.send_frame(lab_kernel.sock, wire.dumps_request(("fork",), lambda obj: None))
+    _, (fd,), _, _ = socket.recv_fds(lab_kernel.sock, 2, 1)
+    wire.loads_reply(wire.recv_frame(lab_kernel.sock, deadline))
+    sock = socket.socket(fileno=fd)
     try:
-        for source in cells:
-            shell.run_cell(source, store_history=True)
-        pickled = own / "results.pkl"
-        shell.run_cell(OTTER_RESULTS.format(tests=tests, path=str(pickled)), store_history=True)
-        try:
-            results = pickle.loads(pickled.read_bytes())
-        except Exception as e:      # as otter.execute does when the final cell could not write them
-            results = GradingResults.without_results(e)
-        Path(result_path).write_text(outcome_of(results).to_json())
+        session = Session(sock, deadline)
+        return grader.run_notebook(session, cells, sandbox) or grader.test_result(session, judge.load_tests(tests))
+    except wire.ProtocolError as e:
+        return Result("tampered", f"the kernel broke the grading wire: {e}")
     finally:
-        os.chdir(folder.parent)
-        shutil.rmtree(own, ignore_errors=True)
-
-
-def wait_for(pid, started, result_path, submission):
-    """Reap the child, stopping it at TIMEOUT; stop everything it started (orphans come to this
-    process, a subreaper); make sure a result file says what happened."""
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() - started > TIMEOUT:
-            stop_descendants(os.getpid())
-            os.waitpid(pid, 0)
-            result_path.write_text(Result("timeout", f"over {TIMEOUT} s").to_json())
-            break
-        time.sleep(0.01)
-    stop_descendants(os.getpid())
-    try:
-        while os.waitpid(-1, os.WNOHANG)[0]:       # the orphans just stopped, adopted by this process
-            pass
-    except ChildProcessError:
-        pass
-    if not result_path.is_file():
-        result_path.write_text(Result("error", f"the child ended with status {status}").to_json())
-    result = Result.from_json(result_path.read_text())
-    result_path.write_text(result.but(submission=submission, seconds=round(time.monotonic() - started, 2)).to_json())
+        sock.close()
 
 
 def main(autograder_zip, submissions, out):
     with tempfile.TemporaryDirectory(prefix="rnncourse-forked-") as scratch:
         grade_lab(autograder_zip, submissions, Path(out), Path(scratch))
-
-
-def grade_lab(autograder_zip, submissions, out, scratch):
-    """Grade every notebook in `submissions` into out/results, working in `scratch`."""
-    os.environ.update({"MPLBACKEND": "agg", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                       "IPYTHONDIR": str(scratch / "ipython"), "TMPDIR": str(scratch)})
-    tempfile.tempdir = str(scratch)
-    linux.adopt_orphans()
-    (out / "results").mkdir(parents=True, exist_ok=True)
-    folder = scratch / "submission"
-    with zipfile.ZipFile(autograder_zip) as z:
-        z.extractall(folder)
-    os.chdir(folder)
-    lab = Path(autograder_zip).parent           # dist/<lab>: the build's solved notebook is beside the zip
-    solved = code_cells(lab / "autograder" / f"{lab.name}.ipynb")
-    tests = sorted(f"./tests/{p.name}" for p in (folder / "tests").glob("*.py"))
-    todo = []
-    for path in Path(submissions).glob("*.ipynb"):
-        cells = code_cells(path)
-        todo.append((shared_length(cells, solved), path.name, cells))
-    todo.sort()         # by the cells shared with the solved notebook: each prefix runs once
-
-    import tqdm
-    tqdm.tqdm.monitor_interval = 0     # no monitor thread in a process that forks
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-    # Cells are kept in In and _ih, as in a kernel (hidden tests read them), but in memory only.
-    shell = InteractiveShell.instance(config=Config({"HistoryManager": {"enabled": False}}))
-    import torch
-    torch.set_num_threads(1)
-    shell.run_cell(OTTER_INIT.format(tests="./tests"), store_history=True)
-    shell.run_cell(f"import sys\nsys.path.append({str(folder)!r})", store_history=True)   # as Otter does
-    ran = 0
-    for shared, name, cells in todo:
-        while ran < shared:
-            shell.run_cell(solved[ran], store_history=True)
-            ran += 1
-        result_path = out / "results" / f"{name}.json"
-        result_path.unlink(missing_ok=True)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        started = time.monotonic()
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                grade_child(shell, cells[shared:], folder, tests, result_path)
-                code = 0
-            finally:
-                os._exit(code)
-        wait_for(pid, started, result_path, name)
-    (out / "done").write_text("")
 
 
 if __name__ == "__main__":

@@ -13,97 +13,85 @@ Every requirement checked here is stated in the lab's text where it applies:
                                    inputs: for answers written as lines in a cell, not a function
     with refusing(f, ...): ...     inside, the course package's own functions f raise AssertionError:
                                    rnncourse holds worked versions of some answers, for later labs
+    probe(env, function, *args)    function(the notebook's namespace, *args), run where the answer
+                                   runs: for what a test must look at inside the kernel (a graph)
+
+A test runs in one of two places. In a student's notebook (grader.check) it runs beside the
+answers and every check acts here (rules.py). When a submission is graded, it runs in the
+grader, which never runs a submission's code: the answers' names are proxies of objects in the
+grading kernel (rnncourse/course/grading/proxies.py), the rules travel with each call and act
+in the kernel, and unchanged() compares the arguments here, where the answer cannot see it.
 """
 
 import ast
 import contextlib
+import contextvars
 import inspect
-import sys
-import sysconfig
-from pathlib import Path
 
 import numpy as np
 import torch
 
+from . import rules
+from .rules import ShortcutError
 
-class ShortcutError(AssertionError):
-    """Raised inside by_hand() when an answer hands the work to autograd or a recurrent module."""
-
-
-class _NoEngine:
-    """Stands in for torch's autograd engine: any backward pass stops here, the rest goes through."""
-
-    def __init__(self, engine):
-        self._engine = engine
-
-    def run_backward(self, *args, **kwargs):
-        raise ShortcutError("this answer called autograd (backward(), torch.autograd.grad or torch.func): the "
-                            "question asks for the derivative worked out by hand, with the formulas of the text")
-
-    def __getattr__(self, name):
-        return getattr(self._engine, name)
+# The rules around the calls a test makes, when its answers are proxies: the kernel applies them.
+_RULES = contextvars.ContextVar("rnncourse_rules", default=())
+_IN_GRADER = False      # set in a grading process: nothing of a submission runs here, so rules act there
 
 
-def _no_module(name):
-    def forward(self, *args, **kwargs):
-        raise ShortcutError(f"this answer ran torch's {name}: the question asks for the step written out by "
-                            "hand, with matrix products and the nonlinearity of the text")
-    return forward
+def in_grader():
+    """Mark this process as a grader: from now on rules travel with the calls to the kernel only."""
+    global _IN_GRADER
+    _IN_GRADER = True
 
 
-RECURRENT_MODULES = (torch.nn.RNNBase, torch.nn.RNNCellBase)
+def _remote(obj):
+    """Whether `obj` is a grader's proxy of an object in a grading kernel."""
+    return getattr(type(obj), "_kernel_proxy", False)
+
+
+def active_rules():
+    """The rules of the enclosing by_hand() and refusing() blocks, as the kernel applies them."""
+    return _RULES.get()
 
 
 @contextlib.contextmanager
+def _rule(rule, here):
+    """`rule` for the calls inside the block: sent with each call to a kernel, and applied here by
+    the context `here()` unless this process is a grader."""
+    token = _RULES.set(_RULES.get() + (rule,))
+    try:
+        with contextlib.nullcontext() if _IN_GRADER else here():
+            yield
+    finally:
+        _RULES.reset(token)
+
+
 def by_hand():
-    """A context in which autograd and torch's recurrent modules raise ShortcutError.
-
-    Autograd is stopped at its engine, so no alias of backward or grad gets past it; the modules
-    (nn.RNN, nn.LSTM, nn.GRU and their cells) are stopped in their forward methods.
-    """
-    variable = torch.autograd.variable.Variable
-    engine = variable._execution_engine
-    forwards = {cls: cls.__dict__["forward"] for cls in _recurrent_classes()}
-    variable._execution_engine = _NoEngine(engine)
-    for cls in forwards:
-        cls.forward = _no_module(f"nn.{cls.__name__}")
-    try:
-        yield
-    finally:
-        variable._execution_engine = engine
-        for cls, forward in forwards.items():
-            cls.forward = forward
+    """A context in which autograd and torch's recurrent modules raise ShortcutError (rules.by_hand)."""
+    return _rule(("by_hand",), rules.by_hand)
 
 
-def _recurrent_classes():
-    found, todo = [], list(RECURRENT_MODULES)
-    while todo:
-        cls = todo.pop()
-        if "forward" in cls.__dict__:
-            found.append(cls)
-        todo += cls.__subclasses__()
-    return found
-
-
-@contextlib.contextmanager
 def refusing(*functions):
-    """A context in which each of `functions` (functions or methods of rnncourse) raises an
-    AssertionError, however it was imported: an answer must not hand its question to the package's
-    worked version. (The stand-in runs in the function's own module, so it raises a built-in error.)"""
-    def refuse(*args, **kwargs):
-        raise AssertionError("this answer calls the course package's own worked version; write it yourself")
-    kept = {}
-    for function in functions:
-        function = getattr(function, "__func__", function)
-        if function.__code__.co_freevars:
-            raise ValueError(f"refusing() cannot stand in for {function.__qualname__}, a closure")
-        kept[function] = function.__code__
-        function.__code__ = refuse.__code__.replace(co_name=function.__name__)
-    try:
-        yield
-    finally:
-        for function, code in kept.items():
-            function.__code__ = code
+    """A context in which each of `functions` (of rnncourse) raises an AssertionError (rules.refusing)."""
+    names = [(f.__module__, f.__qualname__) for f in (getattr(f, "__func__", f) for f in functions)]
+    return _rule(("refusing", names), lambda: rules.refusing(*functions))
+
+
+def python_steps(call, *args, **kwargs):
+    """(call(*args, **kwargs), lines): how many lines of notebook code ran during the call, counting
+    each pass through a loop or comprehension again (rules.python_steps)."""
+    if _remote(call):
+        return call._kernel_steps(args, kwargs)
+    return rules.python_steps(call, *args, **kwargs)
+
+
+def probe(env, function, *args):
+    """function(the notebook's namespace, *args), run where the notebook runs: in the grading kernel
+    when `env` is a proxy (function and args travel there; what it returns must be data)."""
+    if _remote(env):
+        return env._kernel_probe(function, args)
+    return function(env, *args)
 
 
 _UNTRACKED = object()     # an argument unchanged() does not look into (a model, a generator)
@@ -157,37 +145,6 @@ def unchanged(call, *args, **kwargs):
     return result
 
 
-def _library_folders():
-    paths = sysconfig.get_paths()
-    folders = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
-    folders |= {sys.prefix, sys.base_prefix, str(Path(torch.__file__).parent), str(Path(__file__).parent)}
-    return tuple(str(Path(f).resolve()) for f in folders)
-
-
-def python_steps(call, *args, **kwargs):
-    """(call(*args, **kwargs), lines): how many lines of code outside Python, its libraries and
-    rnncourse ran during the call, counting each pass through a loop or comprehension again."""
-    libraries = _library_folders()
-    lines = 0
-
-    def trace(frame, event, arg):
-        nonlocal lines
-        filename = frame.f_code.co_filename
-        if filename.startswith(libraries) or filename.startswith("<frozen"):
-            return None
-        if event == "line":
-            lines += 1
-        return trace
-
-    previous = sys.gettrace()
-    sys.settrace(trace)
-    try:
-        result = call(*args, **kwargs)
-    finally:
-        sys.settrace(previous)
-    return result, lines
-
-
 def _binds(source, names):
     """Whether the cell `source` assigns every one of `names` at its top level."""
     try:
@@ -204,21 +161,34 @@ def _binds(source, names):
     return set(names) <= bound
 
 
-def replay(env, names, **inputs):
+def replay(env, names, drop=(), **inputs):
     """Run again the last cell of the notebook that assigns all of `names`, with `inputs` in place of
     the notebook's own values; return the namespace it ran in (a copy: the notebook is untouched).
 
     env: the notebook's globals, as Otter gives them to a test that takes `env`; its input history
-    (IPython's `In`) holds the cells as they ran.
+    (IPython's `In`) holds the cells as they ran. drop: names whose assignments at the top of the
+    cell are left out, for inputs the cell itself defines (the given numbers of an exercise).
     """
+    if _remote(env):
+        return env._kernel_replay(names, inputs, tuple(drop))
     for source in reversed(env.get("In") or []):
         if _binds(source, names):
             break
     else:
         raise AssertionError(f"no cell computes {', '.join(names)}: compute them in the answer cell, as asked")
+    tree = ast.parse(source)
+    tree.body = [node for node in tree.body if not _assigns_only(node, set(drop))]
     namespace = {**env, **inputs}
-    exec(compile(source, "<the answer cell, run again on other inputs>", "exec"), namespace)
+    exec(compile(tree, "<the answer cell, run again on other inputs>", "exec"), namespace)
     return namespace
 
 
-__all__ = ["ShortcutError", "by_hand", "python_steps", "refusing", "replay", "unchanged"]
+def _assigns_only(node, names):
+    """Whether `node` (a statement) assigns nothing but some of `names`."""
+    if not names or not isinstance(node, (ast.Assign, ast.AnnAssign)):
+        return False
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    return all(isinstance(t, ast.Name) and t.id in names for t in targets)
+
+
+__all__ = ["ShortcutError", "by_hand", "probe", "python_steps", "refusing", "replay", "unchanged"]

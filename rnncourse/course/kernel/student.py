@@ -5,9 +5,12 @@ at the lab's public tests, which ship inside this package (rnncourse/lab_tests/<
 grader.check works with no file beside the notebook.
 """
 
+import os
 import re
 from importlib import resources
 from pathlib import Path
+
+GRADING_ENV = "RNNCOURSE_GRADING"   # set in a grading kernel (grading/grader.py): the tests run elsewhere
 
 
 def public_tests_dir(lab_name):
@@ -91,9 +94,33 @@ def without_kernel_noise(stderr):
     return KERNEL_NOISE.sub("", stderr).strip()
 
 
+class GradingStandIn:
+    """The notebook's grader in a grading kernel: its checks do nothing there, because the grader
+    runs every test itself, outside the kernel (rnncourse/course/grading/judge.py)."""
+
+    def __init__(self, lab_name):
+        self.lab_name = lab_name
+
+    def check(self, question, global_env=None):
+        return None
+
+    def check_all(self):
+        return None
+
+    def submit(self):
+        return None
+
+    def export(self, *args, **kwargs):
+        return None
+
+
 def start_lab(lab_name):
-    """An Otter grader for lab `lab_name` that works in Colab, Deepnote and Jupyter alike."""
+    """An Otter grader for lab `lab_name` that works in Colab, Deepnote and Jupyter alike (and does
+    nothing in a grading kernel)."""
     import warnings
+
+    if os.environ.get(GRADING_ENV):
+        return GradingStandIn(lab_name)
 
     import otter
 

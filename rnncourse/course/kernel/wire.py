@@ -1,0 +1,401 @@
+"""The wire between a grader and the kernel that runs a submission: frames, requests and replies.
+
+Requests go from the grader to the kernel as pickles (cloudpickle, so a test may hand the kernel a
+function of its own): the kernel is the one that must not be trusted, and it is the kernel that
+unpickles them. Replies go the other way as plain data only, which the grader decodes without
+running anything: a JSON tree whose nodes are None, booleans, strings, ints and tagged objects,
+plus raw binary blobs for the bytes of tensors and arrays. Everything else the kernel holds
+(functions, classes, models, generators) crosses as a handle, a number the grader sends back to
+ask about that object. A reply that does not follow this format is a ProtocolError: the kernel's
+own server never sends one, so it means the submission tampered with the wire.
+
+    frame      8-byte big-endian length, then the payload
+    reply      4-byte length of the JSON header, the header, then the blobs its "blobs" list sizes
+
+Node tags (one key each): "f" float (its repr), "c" complex, "b" bytes (blob), "l" list, "t" tuple,
+"d" dict (a list of [key, value] pairs), "T" torch tensor, "A" NumPy array, "N" NumPy scalar,
+"S" torch.Size, "D" torch dtype, "nd" NumPy dtype, "dev" torch device, "sl" slice, "r" range,
+"e" Ellipsis, "h" handle. The grader's side of decoding lives here too, next to the encoder it
+must match, so that one file defines the format.
+"""
+
+import json
+import math
+import pickle
+import socket
+import struct
+import time
+
+FRAME = struct.Struct(">Q")
+HEADER = struct.Struct(">I")
+MAX_FRAME = 2**31                  # bytes: a reply past this is refused
+MAX_DEPTH = 40                     # nesting of containers in one value
+MESSAGE_LIMIT = 2000               # characters of an error message the kernel sends and the grader keeps
+TORCH_DTYPES = ("float16", "bfloat16", "float32", "float64", "complex64", "complex128", "int8", "int16",
+                "int32", "int64", "uint8", "bool")
+ARRAY_KINDS = "biufc"              # NumPy dtype kinds sent as data: bool, ints, floats, complex
+
+
+class ProtocolError(Exception):
+    """A frame or a reply that the kernel's server never sends: the wire was tampered with."""
+
+
+class KernelGone(Exception):
+    """The kernel closed the wire, or did not answer in time (KernelTimeout)."""
+
+
+class KernelTimeout(KernelGone):
+    """The kernel did not answer before the deadline."""
+
+
+# ------------------------------------------------------------------ frames
+
+def send_frame(sock, payload):
+    sock.sendall(FRAME.pack(len(payload)) + payload)
+
+
+def recv_frame(sock, deadline=None):
+    """The next frame's payload; KernelGone on end of file or past `deadline` (time.monotonic)."""
+    (size,) = FRAME.unpack(_recv_exactly(sock, FRAME.size, deadline))
+    if size > MAX_FRAME:
+        raise ProtocolError(f"a frame of {size} bytes, more than the {MAX_FRAME} allowed")
+    return _recv_exactly(sock, size, deadline)
+
+
+def _recv_exactly(sock, size, deadline):
+    chunks, left = [], size
+    while left:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise KernelTimeout("the kernel did not answer in time")
+            sock.settimeout(remaining)
+        try:
+            chunk = sock.recv(min(left, 1 << 20))
+        except TimeoutError:
+            raise KernelTimeout("the kernel did not answer in time") from None
+        except OSError as e:
+            raise KernelGone(f"the wire to the kernel broke ({e})") from None
+        if not chunk:
+            raise KernelGone("the kernel closed the wire")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def socket_pair():
+    """(grader end, kernel end) of a new wire."""
+    return socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+
+
+# ------------------------------------------------------------------ requests (grader -> kernel)
+
+class HandleRef:
+    """How a grader's proxy of a kernel object travels back to the kernel inside a request."""
+
+    def __init__(self, number):
+        self.number = number
+
+
+def dumps_request(request, handle_of):
+    """Pickle `request`; `handle_of(obj)` returns a handle number for the grader's proxies of kernel
+    objects (they travel as references) and None for everything else."""
+    import io
+
+    import cloudpickle
+
+    class Pickler(cloudpickle.Pickler):
+        def persistent_id(self, obj):
+            number = handle_of(obj)
+            return None if number is None else ("handle", number)
+
+        def reducer_override(self, obj):
+            torch = _torch()
+            if torch is not None and isinstance(obj, torch.Generator):
+                return _rebuild_generator, (str(obj.device), obj.get_state())
+            return super().reducer_override(obj)
+
+    out = io.BytesIO()
+    Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(request)
+    return out.getvalue()
+
+
+def loads_request(data, resolve):
+    """The kernel's side: unpickle a request, each handle reference replaced by `resolve(number)`."""
+    import io
+
+    class Unpickler(pickle.Unpickler):
+        def persistent_load(self, pid):
+            return resolve(pid[1])
+
+    return Unpickler(io.BytesIO(data)).load()
+
+
+def _rebuild_generator(device, state):
+    torch = _torch()
+    generator = torch.Generator(device=device)
+    generator.set_state(state)
+    return generator
+
+
+def _torch():
+    import sys
+
+    return sys.modules.get("torch")
+
+
+# ------------------------------------------------------------------ replies (kernel -> grader)
+
+class Encoder:
+    """Turns kernel values into JSON nodes and blobs; `handle(obj)` numbers what is not data."""
+
+    def __init__(self, handle):
+        self.handle, self.blobs = handle, []
+
+    def blob(self, data):
+        self.blobs.append(bytes(data))
+        return len(self.blobs) - 1
+
+    def encode(self, value, depth=0):
+        import numpy as np
+
+        torch = _torch()
+        if depth > MAX_DEPTH:
+            return self.handle(value)
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if type(value) is int:
+            return value
+        if type(value) is float:
+            return {"f": repr(value)}
+        if type(value) is complex:
+            return {"c": [repr(value.real), repr(value.imag)]}
+        if type(value) is bytes:
+            return {"b": self.blob(value)}
+        if value is Ellipsis:
+            return {"e": 0}
+        if type(value) in (list, tuple):
+            return {"l" if type(value) is list else "t": [self.encode(v, depth + 1) for v in value]}
+        if type(value) is dict:
+            return {"d": [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()]}
+        if type(value) is slice:
+            return {"sl": [self.encode(x, depth + 1) for x in (value.start, value.stop, value.step)]}
+        if type(value) is range:
+            return {"r": [value.start, value.stop, value.step]}
+        if torch is not None:
+            if isinstance(value, torch.Tensor) and str(value.dtype).removeprefix("torch.") in TORCH_DTYPES \
+                    and value.layout == torch.strided and not value.is_quantized:
+                return self._tensor(value)
+            if type(value) is torch.Size:
+                return {"S": [int(n) for n in value]}
+            if isinstance(value, torch.dtype):
+                return {"D": str(value).removeprefix("torch.")}
+            if isinstance(value, torch.device):
+                return {"dev": str(value)}
+        if isinstance(value, np.ndarray) and value.dtype.kind in ARRAY_KINDS:
+            array = np.ascontiguousarray(value)
+            return {"A": {"dtype": array.dtype.str, "shape": list(array.shape), "blob": self.blob(array.tobytes())}}
+        if isinstance(value, np.generic) and value.dtype.kind in ARRAY_KINDS:
+            return {"N": {"dtype": value.dtype.str, "blob": self.blob(value.tobytes())}}
+        if isinstance(value, np.dtype) and value.kind in ARRAY_KINDS:
+            return {"nd": value.str}
+        return self.handle(value)
+
+    def _tensor(self, value):
+        torch = _torch()
+        data = torch.Tensor.detach(value).to("cpu").contiguous()
+        raw = data.view(torch.uint8) if data.dim() else data.reshape(1).view(torch.uint8)
+        return {"T": {"dtype": str(data.dtype).removeprefix("torch."), "shape": list(data.shape),
+                      "grad": bool(value.requires_grad), "blob": self.blob(raw.numpy().tobytes())}}
+
+
+def dumps_reply(header, blobs):
+    text = json.dumps(header, allow_nan=False).encode()
+    return HEADER.pack(len(text)) + text + b"".join(blobs)
+
+
+def loads_reply(payload):
+    """(header, blobs) of a reply; ProtocolError if it is not one."""
+    try:
+        (size,) = HEADER.unpack_from(payload)
+        header = json.loads(payload[HEADER.size:HEADER.size + size])
+    except (struct.error, ValueError, UnicodeDecodeError) as e:
+        raise ProtocolError(f"a reply that is not JSON ({e})") from None
+    if not isinstance(header, dict) or not isinstance(header.get("blobs", []), list):
+        raise ProtocolError("a reply without its header")
+    blobs, at = [], HEADER.size + size
+    for length in header.get("blobs", []):
+        if type(length) is not int or length < 0 or at + length > len(payload):
+            raise ProtocolError("a reply whose blobs do not add up")
+        blobs.append(payload[at:at + length])
+        at += length
+    if at != len(payload):
+        raise ProtocolError("a reply with bytes after its last blob")
+    return header, blobs
+
+
+class Decoder:
+    """The grader's side: JSON nodes and blobs back into values, checking every node as it goes.
+
+    `handle(number, type_name, callable)` makes the grader's proxy of a kernel object.
+    """
+
+    def __init__(self, blobs, handle):
+        self.blobs, self.handle = blobs, handle
+
+    def decode(self, node, depth=0):
+        if depth > MAX_DEPTH + 1:
+            raise ProtocolError("a value nested deeper than the kernel sends")
+        if node is None or isinstance(node, (bool, str)):
+            return node
+        if type(node) is int:
+            return node
+        if type(node) is not dict or len(node) != 1:
+            raise ProtocolError(f"a value node of the wrong form: {str(node)[:80]}")
+        ((tag, body),) = node.items()
+        decode = getattr(self, f"_{_TAGS.get(tag, 'unknown')}")
+        try:
+            return decode(body, depth)
+        except ProtocolError:
+            raise
+        except (TypeError, ValueError, KeyError, IndexError, OverflowError, RuntimeError) as e:
+            raise ProtocolError(f"a malformed {tag!r} node ({type(e).__name__}: {e})") from None
+
+    def _unknown(self, body, depth):
+        raise ProtocolError("a value node with an unknown tag")
+
+    def _float(self, body, depth):
+        return _float(body)
+
+    def _complex(self, body, depth):
+        real, imag = body
+        return complex(_float(real), _float(imag))
+
+    def _bytes(self, body, depth):
+        return bytes(self._blob(body))
+
+    def _list(self, body, depth):
+        return [self.decode(v, depth + 1) for v in _list(body)]
+
+    def _tuple(self, body, depth):
+        return tuple(self.decode(v, depth + 1) for v in _list(body))
+
+    def _dict(self, body, depth):
+        out = {}
+        for pair in _list(body):
+            key, value = _list(pair)
+            out[self.decode(key, depth + 1)] = self.decode(value, depth + 1)     # TypeError if unhashable
+        return out
+
+    def _slice(self, body, depth):
+        start, stop, step = (self.decode(x, depth + 1) for x in _list(body))
+        return slice(start, stop, step)
+
+    def _range(self, body, depth):
+        start, stop, step = (_int(x) for x in _list(body))
+        return range(start, stop, step)
+
+    def _ellipsis(self, body, depth):
+        return Ellipsis
+
+    def _tensor(self, body, depth):
+        import torch
+
+        dtype_name = body["dtype"]
+        if dtype_name not in TORCH_DTYPES:
+            raise ProtocolError(f"a tensor of dtype {dtype_name!r}")
+        dtype, shape = getattr(torch, dtype_name), [_int(n) for n in _list(body["shape"])]
+        raw, count = self._blob(body["blob"]), math.prod(shape)
+        if len(raw) != count * torch.empty((), dtype=dtype).element_size():
+            raise ProtocolError("a tensor whose bytes do not match its shape")
+        if not count:
+            tensor = torch.empty(shape, dtype=dtype)
+        else:
+            tensor = torch.frombuffer(bytearray(raw), dtype=dtype).reshape(shape)
+        return tensor.requires_grad_() if body.get("grad") is True and tensor.is_floating_point() else tensor
+
+    def _array(self, body, depth):
+        import numpy as np
+
+        dtype = _array_dtype(body["dtype"])
+        shape = [_int(n) for n in _list(body["shape"])]
+        raw = self._blob(body["blob"])
+        if len(raw) != math.prod(shape) * dtype.itemsize:
+            raise ProtocolError("an array whose bytes do not match its shape")
+        return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+    def _scalar(self, body, depth):
+        import numpy as np
+
+        dtype = _array_dtype(body["dtype"])
+        raw = self._blob(body["blob"])
+        if len(raw) != dtype.itemsize:
+            raise ProtocolError("a NumPy scalar of the wrong size")
+        return np.frombuffer(raw, dtype=dtype)[0]
+
+    def _size(self, body, depth):
+        import torch
+
+        return torch.Size([_int(n) for n in _list(body)])
+
+    def _torch_dtype(self, body, depth):
+        import torch
+
+        if body not in TORCH_DTYPES:
+            raise ProtocolError(f"a torch dtype {body!r}")
+        return getattr(torch, body)
+
+    def _numpy_dtype(self, body, depth):
+        return _array_dtype(body)
+
+    def _device(self, body, depth):
+        import torch
+
+        if not isinstance(body, str) or len(body) > 32:
+            raise ProtocolError("a device that is not a short name")
+        return torch.device(body)
+
+    def _handle(self, body, depth):
+        number, type_name, callable_ = body["id"], body["type"], body["call"]
+        if type(number) is not int or not isinstance(type_name, str) or type(callable_) is not bool:
+            raise ProtocolError("a handle of the wrong form")
+        return self.handle(number, type_name[:200], callable_)
+
+    def _blob(self, index):
+        if type(index) is not int or not 0 <= index < len(self.blobs):
+            raise ProtocolError("a reference to a blob that is not there")
+        return self.blobs[index]
+
+
+_TAGS = {"f": "float", "c": "complex", "b": "bytes", "l": "list", "t": "tuple", "d": "dict", "sl": "slice",
+         "r": "range", "e": "ellipsis", "T": "tensor", "A": "array", "N": "scalar", "S": "size", "D": "torch_dtype",
+         "nd": "numpy_dtype", "dev": "device", "h": "handle"}
+
+
+def _float(text):
+    if not isinstance(text, str) or len(text) > 40:
+        raise ProtocolError("a float that is not its repr")
+    return float(text)
+
+
+def _int(value):
+    if type(value) is not int:
+        raise ProtocolError("an int that is not one")
+    return value
+
+
+def _list(value):
+    if type(value) is not list:
+        raise ProtocolError("a list that is not one")
+    return value
+
+
+def _array_dtype(text):
+    import numpy as np
+
+    if not isinstance(text, str) or len(text) > 8:
+        raise ProtocolError("a NumPy dtype that is not a short code")
+    dtype = np.dtype(text)
+    if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+        raise ProtocolError(f"an array of dtype {text!r}")
+    return dtype
