@@ -147,8 +147,10 @@ def run_engine(jobs, zip_path, *, modules, parallel, timeout, marker, sandbox, o
              "modules": modules, "sandbox": asdict(sandbox),
              "jobs": [{"index": i, "prepared": str(j.prepared), "work": str(j.work)} for i, j in enumerate(jobs)]}
     log = open(log_folder / "engine.log", "w")      # noqa: SIM115 (open while the engine runs)
+    # In a folder of its own: `python -m` puts the current folder first on the module path.
     engine = subprocess.Popen([sys.executable, "-m", "rnncourse.course.grading.engine"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=log, text=True, env={**os.environ, MARKER_ENV: marker})
+                              stdout=subprocess.PIPE, stderr=log, text=True, cwd=log_folder,
+                              env={**os.environ, MARKER_ENV: marker})
     try:
         engine.stdin.write(json.dumps(batch))
         engine.stdin.close()

@@ -19,7 +19,7 @@ import os
 import zipfile
 from pathlib import Path
 
-from ..kernel import server, wire
+from ..kernel import checks, server, wire
 from ..kernel.student import GRADING_ENV
 from . import judge, linux
 from .proxies import Session
@@ -64,6 +64,7 @@ def start_kernel(sandbox, marker="", serve=server.main):
 def _kernel(sock, sandbox, marker, serve):
     """The kernel process: into the sandbox, then the server; never returns."""
     try:
+        checks.in_grader(False)         # here the rules act on the answers themselves
         linux.die_with_parent()
         try:
             sandbox.enter()
@@ -109,6 +110,7 @@ def grade(notebook, autograder_zip, work, sandbox, deadline, marker=""):
     working in the folder `work`; every request to the kernel fails past `deadline`."""
     sources = code_cells(notebook)
     sock = start_kernel(sandbox, marker)
+    checks.in_grader()                  # the tests run here; the rules they set act in the kernel
     try:
         ready(sock, deadline)
         session = Session(sock, deadline)

@@ -211,7 +211,8 @@ def known_class(type_name):
 
 
 def mirror(arg, state, decode):
-    """Copy into `arg` (what the test sent) what the kernel's copy of it holds after the call."""
+    """Copy into `arg` (what the test sent) what the kernel's copy of it holds after the call
+    (kernel/server.py's state(): data, a module's or optimizer's state, an object's attributes)."""
     if state is None:
         return
     if not isinstance(state, dict) or len(state) != 1:
@@ -219,20 +220,37 @@ def mirror(arg, state, decode):
     ((kind, node),) = state.items()
     import torch
 
-    if kind == "module" and isinstance(arg, torch.nn.Module):
-        arg.load_state_dict(decode(node), strict=False)
-    elif kind == "optimizer" and isinstance(arg, torch.optim.Optimizer):
+    if kind == "module" and isinstance(arg, torch.nn.Module) and isinstance(node, dict):
+        if node.get("state") is not None:
+            arg.load_state_dict(decode(node["state"]), strict=False)
+        gradients = decode(node["grads"]) if node.get("grads") is not None else {}
+        for name, parameter in arg.named_parameters():
+            gradient = gradients.get(name)
+            parameter.grad = gradient.to(parameter.dtype) if isinstance(gradient, torch.Tensor) \
+                and gradient.shape == parameter.shape else None
+    elif kind == "optimizer" and isinstance(arg, torch.optim.Optimizer) and node is not None:
         arg.load_state_dict(decode(node))
     elif kind == "generator" and isinstance(arg, torch.Generator):
         arg.set_state(decode(node))
-    elif kind == "object" and hasattr(arg, "__dict__") and isinstance(node, dict):
+    elif kind == "items" and isinstance(arg, (list, tuple)) and isinstance(node, list) and len(node) == len(arg):
+        for item, item_state in zip(arg, node):
+            mirror(item, item_state, decode)
+    elif kind == "object" and isinstance(node, dict):
+        own = vars(arg) if hasattr(arg, "__dict__") else {}
         for name, field in node.items():
-            value = decode(field)
-            if not copy_into(getattr(arg, name, None), value):
-                setattr(arg, name, value)
+            if not isinstance(name, str):
+                raise wire.ProtocolError("an attribute name that is not a string")
+            if name not in own:                 # only what the test's object already holds
+                continue
+            if isinstance(field, dict) and set(field) == {"data"}:
+                value = decode(field["data"])
+                if not copy_into(own[name], value):
+                    setattr(arg, name, value)
+            else:
+                mirror(own[name], field, decode)
     elif kind == "data":
         copy_into(arg, decode(node))
-    elif kind not in ("module", "optimizer", "generator", "object", "data"):
+    elif kind not in ("module", "optimizer", "generator", "items", "object"):
         raise wire.ProtocolError(f"an argument's state of kind {kind!r}")
 
 
@@ -248,6 +266,8 @@ def copy_into(target, value):
                 target.copy_(value)
             else:
                 target.data = value
+        if target.is_leaf and target.requires_grad:
+            target.grad = value.grad
         return True
     if isinstance(target, np.ndarray) and isinstance(value, np.ndarray):
         if target.shape == value.shape and target.dtype == value.dtype and target.flags.writeable:

@@ -157,9 +157,8 @@ def guard(child):
 def readable_paths():
     """The folders a kernel reads besides the system's: this Python (its prefixes, which hold its
     libraries and site-packages) and the course package's own folder, not the checkout around it."""
-    import rnncourse
-
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, Path(rnncourse.__file__).parent}
+    package = Path(__file__).resolve().parents[2]          # rnncourse/, from rnncourse/course/grading/
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, package}
     return tuple(sorted({str(Path(p).resolve()) for p in paths if Path(p).is_dir()}))
 
 

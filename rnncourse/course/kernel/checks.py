@@ -15,6 +15,11 @@ Every requirement checked here is stated in the lab's text where it applies:
                                    rnncourse holds worked versions of some answers, for later labs
     probe(env, function, *args)    function(the notebook's namespace, *args), run where the answer
                                    runs: for what a test must look at inside the kernel (a graph)
+    graph_gradients(env, name, args, wrt)   the notebook's function called, and the gradients through
+                                   the graph it built, for answers that must stay differentiable
+    close(got, want, message)      got as float64 (from a tensor, an array, a list or a number),
+                                   failing with `message` and the largest difference unless it has
+                                   want's shape and values within the tolerance
 
 A test runs in one of two places. In a student's notebook (grader.check) it runs beside the
 answers and every check acts here (rules.py). When a submission is graded, it runs in the
@@ -39,10 +44,11 @@ _RULES = contextvars.ContextVar("rnncourse_rules", default=())
 _IN_GRADER = False      # set in a grading process: nothing of a submission runs here, so rules act there
 
 
-def in_grader():
-    """Mark this process as a grader: from now on rules travel with the calls to the kernel only."""
+def in_grader(grader=True):
+    """Mark this process as a grader (rules then travel with the calls and act in the kernel only),
+    or, in a kernel forked from a grader, as not one."""
     global _IN_GRADER
-    _IN_GRADER = True
+    _IN_GRADER = grader
 
 
 def _remote(obj):
@@ -92,6 +98,53 @@ def probe(env, function, *args):
     if _remote(env):
         return env._kernel_probe(function, args)
     return function(env, *args)
+
+
+def graph_gradients(env, name, args, wrt, weights=None):
+    """(output, gradients): the notebook's function `name` called on `args`, and the gradients of
+    sum(weights * output) (weights default to ones) with respect to args[i] for each i in `wrt`,
+    taken through the graph the function itself built (None for an argument it does not use),
+    where the notebook runs. For questions whose answer must stay differentiable."""
+    return probe(env, _graph_gradients, name, list(args), list(wrt), weights)
+
+
+def _graph_gradients(namespace, name, args, wrt, weights):
+    args = [a.detach().clone().requires_grad_() if i in wrt else a for i, a in enumerate(args)]
+    output = namespace[name](*args)
+    if not isinstance(output, torch.Tensor) or not output.requires_grad:
+        return output, [None] * len(wrt)
+    total = (output * (torch.ones_like(output) if weights is None else weights.to(output.dtype))).sum()
+    grads = torch.autograd.grad(total, [args[i] for i in wrt], allow_unused=True)
+    return output.detach(), [None if g is None else g.detach() for g in grads]
+
+
+def numbers(value, message="the answer"):
+    """`value` (a torch tensor, a NumPy array, a list or tuple of numbers, a number) as a float64
+    tensor, detached; AssertionError naming `message` if it holds no numbers."""
+    try:
+        if isinstance(value, torch.Tensor):
+            return value.detach().cpu().to(torch.float64)
+        return torch.as_tensor(np.asarray(value, dtype=np.float64))
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise AssertionError(f"{message} should be numbers (a tensor, an array or a number), not "
+                             f"{type(value).__name__} ({e})") from None
+
+
+def close(got, want, message, rtol=1e-5, atol=1e-8):
+    """`got` as float64 (numbers()), failing with `message` unless it has the shape of `want` and
+    its values within rtol, atol (torch.allclose; NaN only where want is NaN). The message ends with
+    the shapes, or with the largest difference and where it is."""
+    got, want = numbers(got, message), numbers(want)
+    if got.shape != want.shape:
+        raise AssertionError(f"{message}: shape {tuple(got.shape)}, expected {tuple(want.shape)}")
+    if not torch.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
+        error = torch.where(torch.isnan(got) & torch.isnan(want), 0.0, (got - want).abs()).nan_to_num(float("inf"))
+        flat = int(error.flatten().argmax())
+        index = tuple(int(i) for i in np.unravel_index(flat, tuple(want.shape))) if want.dim() else ()
+        raise AssertionError(f"{message}: {got.flatten()[flat].item():.10g} where {want.flatten()[flat].item():.10g} "
+                             f"is right" + (f" (at index {index}" + f", {int((error > atol + rtol * want.abs()).sum())}"
+                                             f" of {want.numel()} off)" if want.dim() else ""))
+    return got
 
 
 _UNTRACKED = object()     # an argument unchanged() does not look into (a model, a generator)
@@ -191,4 +244,5 @@ def _assigns_only(node, names):
     return all(isinstance(t, ast.Name) and t.id in names for t in targets)
 
 
-__all__ = ["ShortcutError", "by_hand", "probe", "python_steps", "refusing", "replay", "unchanged"]
+__all__ = ["ShortcutError", "by_hand", "close", "graph_gradients", "numbers", "probe", "python_steps", "refusing",
+           "replay", "unchanged"]

@@ -169,25 +169,29 @@ def after_call(encoder, args, kwargs):
     return {"args": [state(encoder, a) for a in args], "kwargs": {k: state(encoder, v) for k, v in kwargs.items()}}
 
 
-def state(encoder, value):
+def state(encoder, value, depth=0):
     """A node for what `value` holds now, for the grader to copy into the argument it sent: data as
-    data, a module or an optimizer as its state_dict, a generator as its state, another object as its
-    attributes that are data; None for what has no state to send."""
+    data, a module or an optimizer as its state_dict, a generator as its state, another object as
+    the states of its attributes (its layers' arrays, say); None for what has no state to send."""
     torch = sys.modules.get("torch")
     if torch is not None:
         if isinstance(value, torch.nn.Module):
-            return {"module": data_only(encoder, dict(value.state_dict()))}
+            grads = {name: p.grad for name, p in value.named_parameters() if p.grad is not None}
+            return {"module": {"state": data_only(encoder, dict(value.state_dict())),
+                               "grads": data_only(encoder, grads)}}
         if isinstance(value, torch.optim.Optimizer):
             return {"optimizer": data_only(encoder, value.state_dict())}
         if isinstance(value, torch.Generator):
             return {"generator": encoder.encode(value.get_state())}
-    if inspect.isroutine(value) or inspect.isclass(value) or inspect.ismodule(value):
+    if inspect.isroutine(value) or inspect.isclass(value) or inspect.ismodule(value) or depth > 4:
         return None
     node = data_only(encoder, value)
     if node is not None:
         return {"data": node}
+    if isinstance(value, (list, tuple)):
+        return {"items": [state(encoder, v, depth + 1) for v in value]}
     if hasattr(value, "__dict__"):
-        fields = {name: data_only(encoder, v) for name, v in vars(value).items()}
+        fields = {name: state(encoder, v, depth + 1) for name, v in vars(value).items()}
         return {"object": {name: node for name, node in fields.items() if node is not None}}
     return None
 

@@ -33,7 +33,7 @@ MAX_DEPTH = 40                     # nesting of containers in one value
 MESSAGE_LIMIT = 2000               # characters of an error message the kernel sends and the grader keeps
 TORCH_DTYPES = ("float16", "bfloat16", "float32", "float64", "complex64", "complex128", "int8", "int16",
                 "int32", "int64", "uint8", "bool")
-ARRAY_KINDS = "biufc"              # NumPy dtype kinds sent as data: bool, ints, floats, complex
+ARRAY_KINDS = "biufcUS"            # NumPy dtype kinds sent as data: bool, ints, floats, complex, text
 
 
 class ProtocolError(Exception):
@@ -113,6 +113,10 @@ def dumps_request(request, handle_of):
             torch = _torch()
             if torch is not None and isinstance(obj, torch.Generator):
                 return _rebuild_generator, (str(obj.device), obj.get_state())
+            if torch is not None and isinstance(obj, torch.Tensor) and obj.is_leaf and obj.grad is not None:
+                # pickle leaves a tensor's gradient behind; an optimizer step in the kernel needs it
+                return _rebuild_with_gradient, (isinstance(obj, torch.nn.Parameter), obj.detach(), obj.requires_grad,
+                                                obj.grad.detach())
             return super().reducer_override(obj)
 
     out = io.BytesIO()
@@ -136,6 +140,13 @@ def _rebuild_generator(device, state):
     generator = torch.Generator(device=device)
     generator.set_state(state)
     return generator
+
+
+def _rebuild_with_gradient(parameter, data, requires_grad, gradient):
+    torch = _torch()
+    tensor = torch.nn.Parameter(data, requires_grad) if parameter else data.requires_grad_(requires_grad)
+    tensor.grad = gradient
+    return tensor
 
 
 def _torch():
@@ -174,6 +185,8 @@ class Encoder:
             return {"b": self.blob(value)}
         if value is Ellipsis:
             return {"e": 0}
+        if type(value) in (list, tuple, dict) and not is_data(value, depth):
+            return self.handle(value)       # a container of live objects (a namespace, a module list)
         if type(value) in (list, tuple):
             return {"l" if type(value) is list else "t": [self.encode(v, depth + 1) for v in value]}
         if type(value) is dict:
@@ -201,12 +214,38 @@ class Encoder:
             return {"nd": value.str}
         return self.handle(value)
 
-    def _tensor(self, value):
+    def _tensor(self, value, with_gradient=True):
         torch = _torch()
         data = torch.Tensor.detach(value).to("cpu").contiguous()
         raw = data.view(torch.uint8) if data.dim() else data.reshape(1).view(torch.uint8)
-        return {"T": {"dtype": str(data.dtype).removeprefix("torch."), "shape": list(data.shape),
-                      "grad": bool(value.requires_grad), "blob": self.blob(raw.numpy().tobytes())}}
+        node = {"dtype": str(data.dtype).removeprefix("torch."), "shape": list(data.shape),
+                "grad": bool(value.requires_grad), "blob": self.blob(raw.numpy().tobytes())}
+        gradient = value.grad if with_gradient and value.is_leaf else None
+        if isinstance(gradient, torch.Tensor) and gradient.layout == torch.strided:
+            node["gradient"] = self._tensor(gradient, with_gradient=False)["T"]
+        return {"T": node}
+
+
+def is_data(value, depth=0):
+    """Whether `value` is plain data all through: what the Encoder sends by value, not as a handle."""
+    import numpy as np
+
+    torch = _torch()
+    if depth > MAX_DEPTH:
+        return False
+    if value is None or value is Ellipsis or type(value) in (bool, str, int, float, complex, bytes, range, slice):
+        return True
+    if type(value) in (list, tuple):
+        return all(is_data(v, depth + 1) for v in value)
+    if type(value) is dict:
+        return all(is_data(k, depth + 1) and is_data(v, depth + 1) for k, v in value.items())
+    if torch is not None and isinstance(value, torch.Tensor):
+        return str(value.dtype).removeprefix("torch.") in TORCH_DTYPES and value.layout == torch.strided \
+            and not value.is_quantized
+    if torch is not None and (isinstance(value, (torch.dtype, torch.device)) or type(value) is torch.Size):
+        return True
+    return isinstance(value, (np.ndarray, np.generic, np.dtype)) and \
+        (value.kind if isinstance(value, np.dtype) else value.dtype.kind) in ARRAY_KINDS
 
 
 def dumps_reply(header, blobs):
@@ -312,7 +351,14 @@ class Decoder:
             tensor = torch.empty(shape, dtype=dtype)
         else:
             tensor = torch.frombuffer(bytearray(raw), dtype=dtype).reshape(shape)
-        return tensor.requires_grad_() if body.get("grad") is True and tensor.is_floating_point() else tensor
+        if body.get("grad") is True and tensor.is_floating_point():
+            tensor.requires_grad_()
+            if "gradient" in body:
+                gradient = self._tensor({k: v for k, v in body["gradient"].items() if k != "gradient"}, depth)
+                if gradient.shape != tensor.shape:
+                    raise ProtocolError("a gradient of another shape than its tensor")
+                tensor.grad = gradient.to(tensor.dtype)
+        return tensor
 
     def _array(self, body, depth):
         import numpy as np
