@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,9 +124,28 @@ def build_one(lab, settings, scratch):
     leaks = check_student_files(lab, built)
     if leaks:
         raise BuildError(f"{lab.name}: student files would leak:\n" + "\n".join(f"  {x}" for x in leaks))
+    grade_outside_the_kernel(built.autograder_zip)
     # A stable name beside Otter's timestamped one, for graders and scripts.
     shutil.copy2(built.autograder_zip, folder / "autograder.zip")
     return built
+
+
+RUN_AUTOGRADER = '"""Gradescope runs this: rnncourse\'s grading, the tests outside the submission\'s kernel."""\n' \
+    "from rnncourse.course.grading.gradescope import main\n\nmain([\"--root\", \"/autograder\"])\n"
+
+
+def grade_outside_the_kernel(zip_path):
+    """Point the autograder zip's entry (what Gradescope runs) at rnncourse's grading instead of
+    Otter's, which runs the tests inside the student's kernel (grading/gradescope.py)."""
+    with zipfile.ZipFile(zip_path) as zf:
+        members = {info: zf.read(info) for info in zf.infolist()}
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in members.items():
+            if info.filename == "run_autograder":
+                data = data.replace(b"/autograder/source/run_otter.py", b"/autograder/source/run_rnncourse.py")
+            if info.filename != "run_otter.py":
+                zf.writestr(info, data)
+        zf.writestr("run_rnncourse.py", RUN_AUTOGRADER)
 
 
 def autograder_zip(root, lab):

@@ -14,6 +14,7 @@ The batch (JSON on stdin): {"autograder_zip", "jobs": [{"index", "prepared", "wo
 It dies with the command (SIGTERM when its parent dies: every grading tree is stopped).
 """
 
+import ast
 import importlib
 import json
 import os
@@ -45,6 +46,26 @@ def preload(modules):
             importlib.import_module(module)
         except Exception:       # the notebook meets the same error itself, and reports it
             pass
+
+
+def notebook_imports(notebook):
+    """The modules a notebook's code cells import (top level of each cell), in order, once each."""
+    import nbformat
+
+    names = []
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:         # IPython magics and the like: not ours to import
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.append(node.module)
+    return list(dict.fromkeys(names))
 
 
 def main():

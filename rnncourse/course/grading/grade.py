@@ -9,7 +9,6 @@ moment it is graded, so a rerun of the same command grades only what is missing 
 lab must be built (`rnncourse build`): the command line builds it first when its zip is missing.
 """
 
-import ast
 import json
 import os
 import subprocess
@@ -18,12 +17,11 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-import nbformat
-
 from ..authoring.build import autograder_zip
 from ..authoring.labs import select_labs
 from ..files import shown
 from .docker import run_in_docker
+from .engine import notebook_imports
 from .errors import GradeError
 from .gradebook import Gradebook
 from .processes import MARKER_ENV
@@ -34,24 +32,6 @@ from .submissions import GradingJob, Invalid, autograder_digest, find_submission
 DEFAULT_TIMEOUT = 300          # seconds per submission; a lab notebook runs in about a minute
 UNSAFE = ("warning: --unsafe: submissions run WITHOUT a sandbox, as you: their code can read and change "
           "your files and reach the network. Their scores are still computed outside their kernels.")
-
-def notebook_imports(notebook):
-    """The modules a notebook's code cells import (top level of each cell), in order, once each."""
-    names = []
-    for cell in nbformat.read(notebook, as_version=4).cells:
-        if cell.cell_type != "code":
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:         # IPython magics and the like: not ours to import
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.Import):
-                names += [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names.append(node.module)
-    return list(dict.fromkeys(names))
-
 
 def prepare_all(submissions, scratch, lab_name, on_outcome):
     """A GradingJob per gradable submission, each in its own folder under `scratch`; the others get

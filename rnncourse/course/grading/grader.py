@@ -105,9 +105,10 @@ def ready(sock, deadline):
         raise SandboxError(f"the kernel could not enter its sandbox: {(header.get('error') or {}).get('message')}")
 
 
-def grade(notebook, autograder_zip, work, sandbox, deadline, marker=""):
-    """The Result of grading `notebook` (a prepared submission) with the tests of `autograder_zip`,
-    working in the folder `work`; every request to the kernel fails past `deadline`."""
+def grade(notebook, autograder, work, sandbox, deadline, marker=""):
+    """The Result of grading `notebook` (a prepared submission) with the tests of `autograder` (an
+    autograder zip, or the folder of its tests), working in the folder `work`; every request to the
+    kernel fails past `deadline`."""
     sources = code_cells(notebook)
     sock = start_kernel(sandbox, marker)
     checks.in_grader()                  # the tests run here; the rules they set act in the kernel
@@ -117,11 +118,14 @@ def grade(notebook, autograder_zip, work, sandbox, deadline, marker=""):
         failed = run_notebook(session, sources, sandbox)
         if failed:
             return failed
-        folder = Path(work) / "autograder"
-        folder.mkdir(mode=0o700)
-        with zipfile.ZipFile(autograder_zip) as zf:
-            zf.extractall(folder)
-        return test_result(session, judge.load_tests(folder / "tests"))
+        tests = Path(autograder)
+        if not tests.is_dir():              # read only now: the kernel was forked before
+            tests = Path(work) / "autograder"
+            tests.mkdir(mode=0o700)
+            with zipfile.ZipFile(autograder) as zf:
+                zf.extractall(tests)
+            tests = tests / "tests"
+        return test_result(session, judge.load_tests(tests))
     except SandboxError as e:
         return Result("error", str(e))
     except wire.ProtocolError as e:

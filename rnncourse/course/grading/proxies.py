@@ -165,7 +165,7 @@ class Proxy:
         return known_class(object.__getattribute__(self, "_type_name")) or type(self)
 
     def _kernel_replay(self, names, inputs, drop):
-        return self._ask("replay", list(names), dict(inputs), list(drop))
+        return self._ask("replay", list(names), dict(inputs), list(drop), checks.active_rules())
 
     def _kernel_probe(self, function, args):
         node, blobs = object.__getattribute__(self, "_session").request("probe", function, list(args),
@@ -211,8 +211,10 @@ def known_class(type_name):
 
 
 def mirror(arg, state, decode):
-    """Copy into `arg` (what the test sent) what the kernel's copy of it holds after the call
-    (kernel/server.py's state(): data, a module's or optimizer's state, an object's attributes)."""
+    """Make `arg` (what the test sent) hold what the kernel's copy of it holds after the call
+    (kernel/server.py's state()): data copied in place, a module's or an optimizer's state loaded,
+    and in a list, dict or object each child mirrored in turn, or replaced where the call put
+    another object in its place (so the test sees both what changed and what was swapped)."""
     if state is None:
         return
     if not isinstance(state, dict) or len(state) != 1:
@@ -220,7 +222,9 @@ def mirror(arg, state, decode):
     ((kind, node),) = state.items()
     import torch
 
-    if kind == "module" and isinstance(arg, torch.nn.Module) and isinstance(node, dict):
+    if kind == "data":
+        copy_into(arg, decode(node))
+    elif kind == "module" and isinstance(arg, torch.nn.Module) and isinstance(node, dict):
         if node.get("state") is not None:
             arg.load_state_dict(decode(node["state"]), strict=False)
         gradients = decode(node["grads"]) if node.get("grads") is not None else {}
@@ -232,31 +236,58 @@ def mirror(arg, state, decode):
         arg.load_state_dict(decode(node))
     elif kind == "generator" and isinstance(arg, torch.Generator):
         arg.set_state(decode(node))
-    elif kind == "items" and isinstance(arg, (list, tuple)) and isinstance(node, list) and len(node) == len(arg):
-        for item, item_state in zip(arg, node):
-            mirror(item, item_state, decode)
-    elif kind == "object" and isinstance(node, dict):
-        own = vars(arg) if hasattr(arg, "__dict__") else {}
-        for name, field in node.items():
-            if not isinstance(name, str):
-                raise wire.ProtocolError("an attribute name that is not a string")
-            if name not in own:                 # only what the test's object already holds
-                continue
-            if isinstance(field, dict) and set(field) == {"data"}:
-                value = decode(field["data"])
-                if not copy_into(own[name], value):
-                    setattr(arg, name, value)
-            else:
-                mirror(own[name], field, decode)
-    elif kind == "data":
-        copy_into(arg, decode(node))
-    elif kind not in ("module", "optimizer", "generator", "items", "object"):
+    elif kind in ("items", "entries", "object") and isinstance(node, list):
+        mirror_children(arg, kind, node, decode)
+    elif kind not in ("module", "optimizer", "generator", "items", "entries", "object"):
         raise wire.ProtocolError(f"an argument's state of kind {kind!r}")
 
 
+def mirror_children(arg, kind, children, decode):
+    """The children of a list ("items"), a dict ("entries") or an object's attributes ("object")."""
+    if kind == "items" and isinstance(arg, list):
+        length = len(children)
+        for key_node, child in children:
+            index = decode(key_node)
+            if not (isinstance(index, int) and 0 <= index < length):
+                raise wire.ProtocolError("a list item out of its list")
+            if isinstance(child, dict) and set(child) == {"new"}:
+                value = decode(child["new"])
+                arg[index:index + 1] = [value] if index < len(arg) else []
+                if index >= len(arg):
+                    arg.append(value)
+            elif index < len(arg):
+                mirror(arg[index], child, decode)
+        del arg[length:]
+    elif kind == "items" and isinstance(arg, tuple):
+        for key_node, child in children:
+            index = decode(key_node)
+            if isinstance(index, int) and 0 <= index < len(arg) and not (isinstance(child, dict) and "new" in child):
+                mirror(arg[index], child, decode)
+    elif kind == "entries" and isinstance(arg, dict):
+        keys = set()
+        for key_node, child in children:
+            key = decode(key_node)
+            keys.add(key)
+            if isinstance(child, dict) and set(child) == {"new"}:
+                arg[key] = decode(child["new"])
+            elif key in arg:
+                mirror(arg[key], child, decode)
+        for key in [k for k in arg if wire.is_data(k) and k not in keys]:
+            del arg[key]
+    elif kind == "object" and hasattr(arg, "__dict__"):
+        own = vars(arg)
+        for key_node, child in children:
+            name = decode(key_node)
+            if not isinstance(name, str) or name not in own:      # only what the test's object holds
+                continue
+            if isinstance(child, dict) and set(child) == {"new"}:
+                setattr(arg, name, decode(child["new"]))
+            else:
+                mirror(own[name], child, decode)
+
+
 def copy_into(target, value):
-    """Make `target` hold `value` in place (a tensor, an array, a list or a dict, element by element
-    so that what it holds keeps its identity); False where it cannot change in place."""
+    """Make the tensor or array `target` hold `value` in place (and a tensor its gradient)."""
     import numpy as np
     import torch
 
@@ -268,28 +299,6 @@ def copy_into(target, value):
                 target.data = value
         if target.is_leaf and target.requires_grad:
             target.grad = value.grad
-        return True
-    if isinstance(target, np.ndarray) and isinstance(value, np.ndarray):
-        if target.shape == value.shape and target.dtype == value.dtype and target.flags.writeable:
-            target[...] = value
-            return True
-        return False
-    if isinstance(target, list) and isinstance(value, list):
-        for i, item in enumerate(value[:len(target)]):
-            if not copy_into(target[i], item):
-                target[i] = item
-        target[len(value):] = []
-        target.extend(value[len(target):])
-        return True
-    if isinstance(target, dict) and isinstance(value, dict):
-        for key in [k for k in target if k not in value]:
-            del target[key]
-        for key, item in value.items():
-            if key not in target or not copy_into(target[key], item):
-                target[key] = item
-        return True
-    if isinstance(target, tuple) and isinstance(value, tuple) and len(target) == len(value):
-        for item, new in zip(target, value):        # a tuple cannot change, what it holds may
-            copy_into(item, new)
-        return True
-    return False
+    elif isinstance(target, np.ndarray) and isinstance(value, np.ndarray) and target.flags.writeable \
+            and target.shape == value.shape:
+        target[...] = value

@@ -85,15 +85,17 @@ class Server:
         return None
 
     def op_call(self, encoder, function, args, kwargs, rules):
+        before = Contents(args, kwargs)
         with applied(rules):
             value = function(*args, **kwargs)
-        return {"value": encoder.encode(value), "after": after_call(encoder, args, kwargs)}
+        return {"value": encoder.encode(value), "after": before.after(encoder)}
 
     def op_steps(self, encoder, function, args, kwargs, rules):
         """The call under checks.python_steps: its value and how many lines of notebook code ran."""
+        before = Contents(args, kwargs)
         with applied(rules):
             value, lines = checks.python_steps(function, *args, **kwargs)
-        return {"value": encoder.encode(value), "lines": lines, "after": after_call(encoder, args, kwargs)}
+        return {"value": encoder.encode(value), "lines": lines, "after": before.after(encoder)}
 
     def op_getitem(self, encoder, obj, key):
         return encoder.encode(obj[key])
@@ -120,9 +122,10 @@ class Server:
     def op_repr(self, encoder, obj):
         return bounded(repr(obj))
 
-    def op_replay(self, encoder, names, inputs, drop):
+    def op_replay(self, encoder, names, inputs, drop, rules):
         """checks.replay in this kernel: the namespace the answer cell ran in, as a handle."""
-        return self.handle(checks.replay(self.shell.user_ns, names, drop=drop, **inputs))
+        with applied(rules):
+            return self.handle(checks.replay(self.shell.user_ns, names, drop=drop, **inputs))
 
     def op_integrity(self, encoder):
         """The parts of the test machinery the submission replaced (integrity.py)."""
@@ -164,15 +167,52 @@ def find(module, qualname):
     return obj
 
 
-def after_call(encoder, args, kwargs):
-    """What the call left in its arguments: [state of each positional one], {state of each named one}."""
-    return {"args": [state(encoder, a) for a in args], "kwargs": {k: state(encoder, v) for k, v in kwargs.items()}}
+class Contents:
+    """What a call's arguments hold before the call (the identity of each list item, dict value
+    and attribute, kept alive), so that after it their states (state()) tell what the call changed
+    in place from what it put in place of another object."""
+
+    DEPTH = 4
+
+    def __init__(self, args, kwargs):
+        self.args, self.kwargs, self.kept = args, kwargs, []
+        self.before = ([self.identities(a) for a in args], {k: self.identities(v) for k, v in kwargs.items()})
+
+    def identities(self, value, depth=0):
+        children = children_of(value) if depth < self.DEPTH else None
+        if children is None:
+            return None
+        self.kept.extend(children.values())
+        return {key: (id(child), self.identities(child, depth + 1)) for key, child in children.items()}
+
+    def after(self, encoder):
+        """[state of each positional argument], {state of each named one}, now."""
+        args, kwargs = self.before
+        return {"args": [state(encoder, a, ids) for a, ids in zip(self.args, args)],
+                "kwargs": {k: state(encoder, v, kwargs[k]) for k, v in self.kwargs.items()}}
 
 
-def state(encoder, value, depth=0):
-    """A node for what `value` holds now, for the grader to copy into the argument it sent: data as
-    data, a module or an optimizer as its state_dict, a generator as its state, another object as
-    the states of its attributes (its layers' arrays, say); None for what has no state to send."""
+def children_of(value):
+    """{key: child} of a list or tuple (by index), a dict (by key, keys that are data) or an object
+    (by attribute); None for a value whose state is its data (a tensor, an array, a number)."""
+    torch = sys.modules.get("torch")
+    if isinstance(value, (list, tuple)):
+        return dict(enumerate(value))
+    if type(value) is dict:
+        return {k: v for k, v in value.items() if wire.is_data(k)}
+    if torch is not None and isinstance(value, (torch.Tensor, torch.nn.Module, torch.optim.Optimizer, torch.Generator)):
+        return None
+    if inspect.isroutine(value) or inspect.isclass(value) or inspect.ismodule(value) or wire.is_data(value):
+        return None
+    return dict(vars(value)) if hasattr(value, "__dict__") else None
+
+
+def state(encoder, value, identities):
+    """A node for what `value` (an argument, or something it holds) holds now, for the grader to
+    copy into what it sent: data as data; a module or an optimizer as its state_dict (and the
+    parameters' gradients), a generator as its state; a container or an object as the states of
+    what it holds, where each child still the object it was before the call is described in turn
+    and one the call put in its place is sent whole ("new"). None: nothing to send."""
     torch = sys.modules.get("torch")
     if torch is not None:
         if isinstance(value, torch.nn.Module):
@@ -183,17 +223,22 @@ def state(encoder, value, depth=0):
             return {"optimizer": data_only(encoder, value.state_dict())}
         if isinstance(value, torch.Generator):
             return {"generator": encoder.encode(value.get_state())}
-    if inspect.isroutine(value) or inspect.isclass(value) or inspect.ismodule(value) or depth > 4:
-        return None
-    node = data_only(encoder, value)
-    if node is not None:
-        return {"data": node}
-    if isinstance(value, (list, tuple)):
-        return {"items": [state(encoder, v, depth + 1) for v in value]}
-    if hasattr(value, "__dict__"):
-        fields = {name: state(encoder, v, depth + 1) for name, v in vars(value).items()}
-        return {"object": {name: node for name, node in fields.items() if node is not None}}
-    return None
+    children = children_of(value)
+    if children is None:
+        node = data_only(encoder, value)
+        return None if node is None else {"data": node}
+    identities = identities or {}
+    states = []
+    for key, child in children.items():
+        was = identities.get(key)
+        if was is not None and was[0] == id(child):
+            inner = state(encoder, child, was[1])
+        else:
+            node = data_only(encoder, child)
+            inner = None if node is None else {"new": node}
+        states.append([encoder.encode(key), inner])
+    kind = "items" if isinstance(value, (list, tuple)) else "entries" if type(value) is dict else "object"
+    return {kind: states}
 
 
 def data_only(encoder, value):
