@@ -22,10 +22,11 @@ import pytest
 import yaml
 
 from rnncourse.course.authoring.labs import find_labs, select_labs
-from rnncourse.course.authoring.settings import CourseSettings
-from rnncourse.course.grading.docker import docker_available, read_final_grades
+from rnncourse.course.authoring.settings import CourseSettings, otter_requirement
+from rnncourse.course.grading.docker import docker_available, read_result
 from rnncourse.course.grading.grade import grade
 from rnncourse.course.grading.gradebook import Gradebook
+from rnncourse.course.grading.grader import KERNEL_NAME
 from rnncourse.course.grading.processes import MARKER_ENV
 from rnncourse.course.grading.result import Result
 
@@ -74,9 +75,9 @@ def processes_marked(out, tmp=None):
 
 
 def is_kernel(p):
-    """A Jupyter kernel: started by Jupyter (ipykernel on its command line) or forked warm (named so)."""
+    """A grading kernel (grader.py names its process so)."""
     try:
-        return p.name() == "ipykernel" or "ipykernel" in " ".join(p.cmdline())
+        return p.name() == KERNEL_NAME
     except psutil.Error:
         return False
 
@@ -223,7 +224,7 @@ BAD = {
     "no-name.ipynb": ("invalid", "no Otter assignment name"),
     "dies.ipynb": ("error", "kernel died"),
     "loops.ipynb": ("timeout", "did not finish within 10 s"),
-    "wanders.ipynb": ("error", "changed the working directory"),
+    "wanders.ipynb": ("graded", ""),
     "loud.zip": ("graded", ""),
 }
 
@@ -244,7 +245,8 @@ def write_bad_submissions(folder):
     # prints 2 MB: graded under python3 like Gradescope does, scoring 0.
     with zipfile.ZipFile(folder / "loud.zip", "w") as z:
         z.writestr("loud.ipynb", notebook("print('x' * 2_000_000)", kernel="my-laptop-venv"))
-    # Writes files, starts background processes (one in a session of its own), leaves its folder.
+    # Writes files, starts background processes (one in a session of its own), leaves its folder:
+    # all of it inside its sandbox, so it is graded as any other notebook.
     (folder / "wanders.ipynb").write_text(notebook(
         "import os, subprocess\nopen('grades.csv', 'w').write('forged')\n"
         "subprocess.Popen(['sleep', '600'], start_new_session=True)\nsubprocess.Popen(['sleep', '601'])\n"
@@ -272,7 +274,7 @@ def test_every_bad_submission_gets_a_row_and_its_reason(bad_run, lab01):
         assert words in rows[name]["message"], (name, rows[name]["message"])
         assert (bad_run["out"] / "feedback" / f"{name}.txt").is_file()
     assert [rows["loud.zip"][q.name] for q in lab01.autograded] == ["0"] * len(lab01.autograded)
-    assert "graded 1, timeout 1, error 2, invalid 7" in bad_run["result"].stdout
+    assert "graded 2, timeout 1, error 1, invalid 7, tampered 0" in bad_run["result"].stdout
 
 
 def test_grading_writes_nothing_beside_the_submissions_and_leaves_nothing_running(bad_run, ta_dir):
@@ -439,35 +441,53 @@ def test_clear_errors(built, ta_dir, tmp_path):
 
 
 def test_gradescope_zip_holds_what_gradescope_runs(built, lab01):
-    """The build's autograder.zip: Gradescope's entry points, an environment that installs the course
-    package and Otter 7.0.0, the config of this lab, and each question's tests with hidden ones."""
+    """The build's autograder.zip: Gradescope's entry running rnncourse's grading (not Otter's),
+    an environment that installs the course package and the Otter that requirements.txt pins,
+    the config of this lab, and each question's tests with hidden ones."""
     with zipfile.ZipFile(built.autograder_zip(LAB)) as zf:
         names = set(zf.namelist())
-        assert {"run_autograder", "run_otter.py", "setup.sh", "environment.yml", "otter_config.json"} <= names
+        assert {"run_autograder", "run_rnncourse.py", "setup.sh", "environment.yml", "otter_config.json"} <= names
+        assert "run_otter.py" not in names
+        assert zf.read("run_autograder").decode().strip().endswith("python /autograder/source/run_rnncourse.py")
+        assert b"rnncourse.course.grading.gradescope" in zf.read("run_rnncourse.py")
         env = yaml.safe_load(zf.read("environment.yml"))
         pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
         assert CourseSettings.read(built.root).package_source in pip
-        assert any(re.fullmatch(r"otter-grader(\[[\w,]+\])?==7\.0\.0", p) for p in pip), pip
+        assert otter_requirement() in pip, pip
         assert json.loads(zf.read("otter_config.json"))["assignment_name"] == LAB
         for q in lab01.autograded:
             assert f"tests/{q.name}.py" in names
         assert "hidden=True" in "".join(zf.read(n).decode() for n in names if n.startswith("tests/"))
 
 
-def test_otter_grade_csv_is_read_into_outcomes(tmp_path):
-    """final_grades.csv as `otter grade` writes it: a points row, then one row per file."""
-    path = tmp_path / "final_grades.csv"
-    path.write_text(
-        "file,forward,forward_step,third_input,total_points_earned,percent_correct,grading_status\n"
-        "points-per-question,2.0,2.0,1.0,5.0,1,--\n"
-        "s00000.ipynb,2.0,2.0,0.0,4.0,0.8,Completed\n"
-        "s00001.ipynb,0,0,0,0,0,Executing 's00001.ipynb' in docker container timed out in 60 seconds\n"
-        "s00002.ipynb,0,0,0,0,0,Executing 's00002.ipynb' in docker container failed! Exit code: 1\n")
-    outcomes = read_final_grades(path, ["forward", "forward_step", "third_input"])
-    assert outcomes["s00000.ipynb"] == Result("graded", total=4.0,
-                                              scores={"forward": 2.0, "forward_step": 2.0, "third_input": 0.0})
-    assert outcomes["s00001.ipynb"].status == "timeout"
-    assert outcomes["s00002.ipynb"].status == "error" and "Exit code: 1" in outcomes["s00002.ipynb"].message
+def test_gradescope_entry_grades_as_rnncourse_grade(built, demo_run, lab01, tmp_path):
+    """The zip's entry, run as Gradescope runs it (its files under autograder/source, the student's
+    in autograder/submission): results.json has each question's score, public output and hidden
+    counts, the same scores as `rnncourse grade`; rnncourse.json holds the Result itself."""
+    _, local = demo_run
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    with zipfile.ZipFile(built.autograder_zip(LAB)) as zf:
+        zf.extractall(root / "source")
+    shutil.copy(built.root / "dist" / "demo" / LAB / "submissions" / "partly-wrong.ipynb", root / "submission")
+    done = subprocess.run([sys.executable, "-m", "rnncourse.course.grading.gradescope", "--root", str(root)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    want = next(r for r in read_grades(local) if r["submission"] == "partly-wrong.ipynb")
+    assert {t["name"]: t["score"] for t in results["tests"]} == {q.name: float(want[q.name]) for q in lab01.autograded}
+    assert all("hidden tests:" in t["output"] for t in results["tests"])
+    assert read_result((root / "results" / "rnncourse.json").read_text()).total == float(want["total"])
+
+
+def test_a_containers_result_is_read_as_json_and_nothing_else():
+    """What a container leaves is a Result in JSON (docker.py); anything else is no result."""
+    result = Result("graded", total=4.0, possible=5.0, scores={"forward": 2.0}, public={"forward": "all passed"},
+                    hidden={"forward": [3, 3]})
+    assert read_result(result.to_json()) == result
+    assert read_result("\x80\x04garbage").status == "tampered"
+    assert read_result('{"status": "graded", "total": 99, "unknown": 1}').total == 99      # unknown keys left out
+    assert read_result('{"status": "owned"}').status == "tampered"
 
 
 @pytest.mark.docker
@@ -482,17 +502,6 @@ def test_docker_grades_into_the_same_gradebook(built, demo_run, tmp_path):
     drop = ("message",)
     assert [{k: v for k, v in r.items() if k not in drop} for r in read_grades(tmp_path / "docker")] == \
         [{k: v for k, v in r.items() if k not in drop} for r in read_grades(local)]
-
-
-def test_fresh_kernels_grade_the_same(built, demo_run, tmp_path):
-    """With RNNCOURSE_FRESH_KERNELS=1 Jupyter starts each kernel afresh; the grades are the same.
-    (The partly wrong notebook alone: full marks on some questions and none on one, in one kernel.)"""
-    _, warm = demo_run
-    subs = built.root / "dist" / "demo" / LAB / "submissions" / "partly-wrong.ipynb"
-    env = dict(os.environ, RNNCOURSE_FRESH_KERNELS="1")
-    result = rnncourse("grade", "1", str(subs), "--out", str(tmp_path / "fresh"), cwd=built.root, env=env)
-    assert result.returncode == 0, result.stderr
-    drop = ("message",)
-    assert [{k: v for k, v in r.items() if k not in drop} for r in read_grades(tmp_path / "fresh")] == \
-        [{k: v for k, v in r.items() if k not in drop} for r in read_grades(warm)
-         if r["submission"] == "partly-wrong.ipynb"]
+    # The feedback too: the public tests' output and the hidden counts come back from the container.
+    for path in (local / "feedback").glob("*.ipynb.txt"):
+        assert (tmp_path / "docker" / "feedback" / path.name).read_text() == path.read_text()

@@ -131,7 +131,8 @@ def grade_fork(lab_kernel, cells, tests, sandbox, deadline):
     sock = socket.socket(fileno=fd)
     try:
         session = Session(sock, deadline)
-        return grader.run_notebook(session, cells, sandbox) or grader.test_result(session, judge.load_tests(tests))
+        return grader.run_notebook(session, cells, sandbox, TIMEOUT) or \
+            grader.test_result(session, judge.load_tests(tests), TIMEOUT)
     except wire.ProtocolError as e:
         return Result("tampered", f"the kernel broke the grading wire: {e}")
     finally:

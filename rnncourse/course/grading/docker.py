@@ -1,17 +1,23 @@
-"""`rnncourse grade --docker`: the batch handed to `otter grade`, one container per submission.
+"""`rnncourse grade --docker`: each submission graded in a container of its own, as Gradescope does.
 
-Otter Grade needs a Docker engine; its final_grades.csv is read back into the same outcomes that
-local grading gives, so the gradebook is the same either way.
+The image is Otter's grading image for the lab (built from the autograder zip by Otter); each
+container runs the zip's run_autograder, which runs rnncourse's grading (gradescope.py: the
+notebook in a sandboxed kernel, the tests outside it) and leaves the Result as JSON in
+/autograder/results/rnncourse.json. That file is all that comes back, read as JSON: nothing the
+container writes is unpickled or run here (Otter's own `otter grade` unpickles what each
+container writes). A container past the time limit is killed; one without a result is an error.
 """
 
-import shutil
+import json
 import subprocess
-import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from .errors import GradeError
 from .result import Result
-from .submissions import SUBMISSION_TYPES
+
+RESULT = "/autograder/results/rnncourse.json"
+BASE_IMAGE = "ubuntu:22.04"
 
 
 def docker_available():
@@ -24,56 +30,59 @@ def docker_available():
     return result.returncode == 0, (lines[-1] if lines else f"exit code {result.returncode}")
 
 
-def read_final_grades(csv_path, questions):
-    """Otter Grade's final_grades.csv as {file: Result}; its first row holds the points possible."""
-    import csv
-
-    outcomes = {}
-    with open(csv_path, newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if row["file"] == "points-per-question":
-                continue
-            status = row["grading_status"]
-            if status == "Completed":
-                outcomes[row["file"]] = Result("graded", total=float(row["total_points_earned"]),
-                                               scores={q: float(row[q]) for q in questions if row.get(q, "") != ""})
-            else:
-                kind = "timeout" if "timed out" in status else "error"
-                outcomes[row["file"]] = Result(kind, f"otter grade: {status}")
-    return outcomes
+def read_result(text):
+    """The Result a container left (its JSON), or an error Result saying what was wrong with it."""
+    try:
+        return Result.from_dict(json.loads(text))
+    except (ValueError, TypeError) as e:
+        return Result("tampered", f"the container's result is not a Result ({type(e).__name__}: {e})"[:500])
 
 
-def run_in_docker(jobs, autograder_zip, *, lab, parallel, timeout, scratch, on_outcome, no_network=False):
-    """Grade `jobs` (GradingJobs) with `otter grade` (Docker), one run per file type, `parallel`
-    containers at a time (no_network: containers without a network); call on_outcome(job, outcome)
-    for each."""
+def image_for(autograder_zip, lab):
+    """Otter's grading image for the lab, built from the autograder zip (cached by Docker)."""
+    from otter.grade.containers import build_image
+    from otter.run.run_autograder.autograder_config import AutograderConfig
+
+    return build_image(str(autograder_zip), BASE_IMAGE, lab.name, AutograderConfig({"zips": False}))
+
+
+def grade_in_container(image, job, timeout, network):
+    """The Result of one submission graded in a fresh container of `image`."""
+    docker = ["docker"]
+    name = f"rnncourse-{job.work.name}-{time.monotonic_ns()}"
+    create = [*docker, "create", "--name", name, *([] if network else ["--network", "none"]), image,
+              "/autograder/run_autograder"]
+    if subprocess.run(create, capture_output=True).returncode != 0:
+        return Result("error", "docker could not create a container for it")
+    try:
+        subprocess.run([*docker, "cp", str(job.prepared), f"{name}:/autograder/submission/{job.prepared.name}"],
+                       check=True, capture_output=True)
+        try:
+            subprocess.run([*docker, "start", "-a", name], capture_output=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return Result("timeout", f"did not finish within {timeout:g} s; its container was killed")
+        copied = job.work / "rnncourse.json"
+        done = subprocess.run([*docker, "cp", f"{name}:{RESULT}", str(copied)], capture_output=True)
+        if done.returncode != 0 or not copied.is_file():
+            return Result("error", "the container ended without a result")
+        return read_result(copied.read_text(errors="replace"))
+    finally:
+        subprocess.run([*docker, "rm", "-f", name], capture_output=True)
+
+
+def run_in_docker(jobs, autograder_zip, *, lab, parallel, timeout, on_outcome, network=False):
+    """Grade `jobs` (GradingJobs), each in a container, `parallel` at a time (without a network
+    unless `network`); call on_outcome(job, Result) as each ends."""
     usable, why = docker_available()
     if not usable:
         raise GradeError(f"--docker needs a running Docker engine, and `docker info` failed ({why}). "
                          "Start Docker, or grade without --docker.")
-    questions = [q.name for q in lab.autograded]
-    for suffix in SUBMISSION_TYPES:
-        batch = [j for j in jobs if j.prepared.suffix == suffix]
-        if not batch:
-            continue
-        staged, out = scratch / f"docker-{suffix[1:]}", scratch / f"docker-{suffix[1:]}-out"
-        staged.mkdir()
-        out.mkdir()
-        # Otter names rows by file name: stage each submission under a unique one.
-        names = {}
-        for i, job in enumerate(batch):
-            names[f"s{i:05d}{suffix}"] = job
-            shutil.copy(job.prepared, staged / f"s{i:05d}{suffix}")
+    image = image_for(autograder_zip, lab)
+
+    def one(job):
         started = time.monotonic()
-        command = [sys.executable, "-m", "otter", "grade", "-n", lab.name, "-a", str(autograder_zip),
-                   "-o", str(out), "--containers", str(parallel), "--timeout", str(int(timeout)),
-                   "--ext", suffix[1:], *(["--no-network"] if no_network else []), str(staged)]
-        result = subprocess.run(command)
-        grades = out / "final_grades.csv"
-        if result.returncode != 0 or not grades.is_file():
-            raise GradeError(f"otter grade failed (exit code {result.returncode}); its output is above.")
-        outcomes = read_final_grades(grades, questions)
-        seconds = round((time.monotonic() - started) / len(batch), 2)
-        for file, job in names.items():
-            outcome = outcomes.get(file, Result("error", "otter grade returned no row for it"))
-            on_outcome(job, outcome.but(seconds=seconds))
+        return job, grade_in_container(image, job, timeout, network).but(seconds=round(time.monotonic() - started, 2))
+
+    with ThreadPoolExecutor(parallel) as pool:
+        for job, result in pool.map(one, jobs):
+            on_outcome(job, result)

@@ -95,8 +95,8 @@ def grade(root, lab_spec, paths, *, out=None, jobs=None, timeout=DEFAULT_TIMEOUT
 
             graded = prepare_all(todo, Path(scratch), lab.name, keep)
             if graded and docker:
-                run_in_docker(graded, zip_path, lab=lab, parallel=jobs, timeout=timeout,
-                              scratch=Path(scratch), on_outcome=keep, no_network=not sandbox.network)
+                run_in_docker(graded, zip_path, lab=lab, parallel=jobs, timeout=timeout, on_outcome=keep,
+                              network=sandbox.network)
             elif graded:
                 student = zip_path.parent / "student" / f"{lab.name}.ipynb"
                 run_engine(graded, zip_path, modules=notebook_imports(student) if student.is_file() else [],

@@ -16,6 +16,7 @@ makes it "tampered". Neither carries points.
 
 import json
 import os
+import time
 import zipfile
 from pathlib import Path
 
@@ -27,8 +28,12 @@ from .result import Result
 from .sandbox import SandboxError
 
 KERNEL_HOME = "/tmp"          # the kernel's working folder, inside its sandbox (its own tmpfs)
-TIMED_OUT = Result("timeout", "did not finish in time (an endless loop, or a slow notebook: the same command with "
-                   "a larger --timeout grades it again); its kernel and everything it started were stopped")
+KERNEL_NAME = "grading-kernel"      # the kernel's process name, as ps and top show it
+
+
+def timed_out(limit):
+    return Result("timeout", f"did not finish within {limit:g} s (an endless loop, or a slow notebook: the same "
+                  "command with a larger --timeout grades it again); its kernel and everything it started were stopped")
 
 
 def code_cells(notebook):
@@ -87,6 +92,7 @@ def _kernel(sock, sandbox, marker, serve):
         os.dup2(log, 2)
         os.closerange(3, sock.fileno())
         os.closerange(sock.fileno() + 1, 1 << 16)
+        linux.set_name(KERNEL_NAME)
         _say(sock, {"value": "ready"})
         serve(sock.fileno())
     finally:
@@ -110,12 +116,13 @@ def grade(notebook, autograder, work, sandbox, deadline, marker=""):
     autograder zip, or the folder of its tests), working in the folder `work`; every request to the
     kernel fails past `deadline`."""
     sources = code_cells(notebook)
+    limit = round(deadline - time.monotonic())
     sock = start_kernel(sandbox, marker)
     checks.in_grader()                  # the tests run here; the rules they set act in the kernel
     try:
         ready(sock, deadline)
         session = Session(sock, deadline)
-        failed = run_notebook(session, sources, sandbox)
+        failed = run_notebook(session, sources, sandbox, limit)
         if failed:
             return failed
         tests = Path(autograder)
@@ -125,7 +132,7 @@ def grade(notebook, autograder, work, sandbox, deadline, marker=""):
             with zipfile.ZipFile(autograder) as zf:
                 zf.extractall(tests)
             tests = tests / "tests"
-        return test_result(session, judge.load_tests(tests))
+        return test_result(session, judge.load_tests(tests), limit)
     except SandboxError as e:
         return Result("error", str(e))
     except wire.ProtocolError as e:
@@ -134,12 +141,13 @@ def grade(notebook, autograder, work, sandbox, deadline, marker=""):
         sock.close()
 
 
-def run_notebook(session, sources, sandbox):
-    """Run the notebook's code cells in the kernel: None, or the Result of a run that failed."""
+def run_notebook(session, sources, sandbox, limit):
+    """Run the notebook's code cells in the kernel: None, or the Result of a run that failed (past
+    `limit` seconds, for one)."""
     try:
         cells = session.run_cells(sources)
     except wire.KernelTimeout:
-        return TIMED_OUT
+        return timed_out(limit)
     except wire.KernelGone as e:
         return Result("error", f"the kernel died while running the notebook ({e}): a cell ended Python "
                       "(os._exit), crashed, or ran past its memory")
@@ -149,13 +157,13 @@ def run_notebook(session, sources, sandbox):
     return None
 
 
-def test_result(session, tests):
+def test_result(session, tests, limit):
     """The Result of running `tests` (judge.load_tests) against the kernel of `session`."""
     try:
         results = judge.run_tests(tests, session.namespace())
         tampered = session.ask("integrity")
     except wire.KernelTimeout:
-        return TIMED_OUT
+        return timed_out(limit)
     except (judge.KernelFailure, wire.KernelGone) as e:
         return Result("error", f"the kernel died while the tests ran ({e})")
     if tampered:

@@ -7,7 +7,8 @@ Gradescope unpacks the autograder zip into /autograder/source, puts the student'
 (authoring/build.py). The one notebook (or grader.submit() zip) in submission/ is graded as
 `rnncourse grade` grades it (grader.py: a sandboxed kernel runs it, the tests run in this process)
 and /autograder/results/results.json is written for Gradescope: per question its score, the
-public tests' output and how many hidden tests passed.
+public tests' output and how many hidden tests passed; results/rnncourse.json keeps the Result
+itself, which `rnncourse grade --docker` reads back (docker.py).
 
 Gradescope runs each submission in a container of its own, as root. Inside it, the kernel gets
 namespaces where the container allows them, and otherwise (Docker's defaults forbid them) a user id
@@ -94,6 +95,7 @@ def main(argv=None):
     result, questions = grade_here(root)
     (root / "results").mkdir(exist_ok=True)
     (root / "results" / "results.json").write_text(json.dumps(results_json(result, questions), indent=1))
+    (root / "results" / "rnncourse.json").write_text(result.to_json())       # what `rnncourse grade --docker` reads
     print(f"{result.status}: {result.total} / {sum(questions.values()):g} {result.message}".strip())
     return 0
 

@@ -154,7 +154,7 @@ def run_in_processes(jobs, autograder_zip, *, parallel, timeout, marker, sandbox
                     outcome = _outcome_after_exit(job, wait_status)
                 elif seconds > timeout + GRACE:
                     stop_tree(pid)
-                    outcome = grader.TIMED_OUT
+                    outcome = grader.timed_out(timeout)
                 else:
                     continue
                 del running[pid]
