@@ -94,6 +94,11 @@ def register_task(cls):
     return cls
 
 
+def as_task(task):
+    """`task` itself if it is a Task, else the task of that name (get_task)."""
+    return task if isinstance(task, Task) else get_task(task)
+
+
 def get_task(name, **settings):
     """The task called `name` (case-insensitive, e.g. 'go-nogo', 'xor', 'mante') with its default
     settings, some replaced by keyword, e.g. get_task('go-nogo', stim_dur=50)."""

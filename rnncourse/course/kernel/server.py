@@ -17,7 +17,7 @@ import os
 import sys
 import traceback
 
-from . import checks, integrity, wire
+from . import checks, integrity, values, wire
 
 
 class Server:
@@ -53,11 +53,11 @@ class Server:
                 request = wire.loads_request(wire.recv_frame(self.sock), self.resolve)
             except wire.KernelGone:
                 return
-            encoder = wire.Encoder(self.handle)
+            encoder = values.Encoder(self.handle)
             try:
                 header = {"value": getattr(self, f"op_{request[0]}")(encoder, *request[1:])}
             except BaseException as error:         # anything the submission raises, SystemExit included
-                encoder = wire.Encoder(self.handle)
+                encoder = values.Encoder(self.handle)
                 header = {"error": describe(error)}
             header["blobs"] = [len(b) for b in encoder.blobs]
             wire.send_frame(self.sock, wire.dumps_reply(header, encoder.blobs))
@@ -199,10 +199,10 @@ def children_of(value):
     if isinstance(value, (list, tuple)):
         return dict(enumerate(value))
     if type(value) is dict:
-        return {k: v for k, v in value.items() if wire.is_data(k)}
+        return {k: v for k, v in value.items() if values.is_data(k)}
     if torch is not None and isinstance(value, (torch.Tensor, torch.nn.Module, torch.optim.Optimizer, torch.Generator)):
         return None
-    if inspect.isroutine(value) or inspect.isclass(value) or inspect.ismodule(value) or wire.is_data(value):
+    if inspect.isroutine(value) or inspect.isclass(value) or inspect.ismodule(value) or values.is_data(value):
         return None
     return dict(vars(value)) if hasattr(value, "__dict__") else None
 
@@ -243,7 +243,7 @@ def state(encoder, value, identities):
 
 def data_only(encoder, value):
     """The node of `value` if it is all data (no handle inside), else None."""
-    probe = wire.Encoder(_not_data)
+    probe = values.Encoder(_not_data)
     try:
         probe.encode(value)
     except _NotData:
