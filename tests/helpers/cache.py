@@ -37,8 +37,10 @@ def sources(folder, pattern="*.py"):
 
 
 def build_key(lab):
-    """What a lab's build depends on: its master, course.yml, the course tooling, Otter's release."""
+    """What a lab's build depends on: its master and support files, course.yml, the course tooling,
+    Otter's release."""
     return digest(REPO / "solutions" / f"{lab}.ipynb", REPO / "solutions" / "course.yml",
+                  *sources(REPO / "solutions" / "support" / lab),
                   *sources(REPO / "rnncourse" / "course"), version("otter-grader"))[:20]
 
 

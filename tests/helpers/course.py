@@ -73,6 +73,8 @@ def build_cached(cache, lab):
         (root / "solutions").mkdir(parents=True)
         for name in (f"{lab}.ipynb", "course.yml"):
             shutil.copy(REPO / "solutions" / name, root / "solutions" / name)
+        if (REPO / "solutions" / "support" / lab).is_dir():
+            shutil.copytree(REPO / "solutions" / "support" / lab, root / "solutions" / "support" / lab)
         build(root, [lab], log=lambda *_: None)
         (root / "built").write_text("")
     return root

@@ -46,13 +46,24 @@ class BuildError(Exception):
     """One or more labs failed to build; the message is the summary to show."""
 
 
+def support_files(lab):
+    """The lab's hidden tests' own modules (a reference several tests share): solutions/support/<lab>/*.py.
+    They go into the autograder zip only, beside its tests/, never to students."""
+    return sorted((lab.master.parent / "support" / lab.name).glob("*.py"))
+
+
 def prepare_master(lab, settings, folder):
-    """Copy the master into `folder` with the course's first cell and requirements; return its path."""
+    """Copy the master into `folder` with the course's first cell and requirements, and its support
+    files beside it (listed as Otter's autograder_files); return the copy's path."""
     nb = nbformat.read(lab.master, as_version=4)
     config_index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "raw" and CONFIG_MARK.match(c.source))
     config = dict(lab.config)
     # The autograder zip installs the course package (Gradescope); the student's first cell does the same.
     config.setdefault("requirements", [settings.package_source])
+    for support in support_files(lab):
+        shutil.copy(support, folder / support.name)
+    if support_files(lab):
+        config["autograder_files"] = [*config.get("autograder_files", []), *(p.name for p in support_files(lab))]
     nb.cells[config_index].source = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False)
     setup = nbformat.v4.new_code_cell(setup_cell_source(lab.name, settings))
     nb.cells.insert(config_index + 1, setup)

@@ -12,6 +12,7 @@ hidden test's source in it is replaced.
 """
 
 import inspect
+import sys
 from pathlib import Path
 
 from otter.test_files import GradingResults
@@ -30,7 +31,12 @@ class KernelFailure(Exception):
 
 
 def load_tests(folder):
-    """The test files in `folder` (an autograder zip's tests/), by question name."""
+    """The test files in `folder` (an autograder zip's tests/), by question name. The zip's files/
+    beside it (the lab's support files: a reference several tests share) goes on the module path,
+    as Otter's grading has it."""
+    support = str(Path(folder).resolve().parent / "files")
+    if support not in sys.path:
+        sys.path.insert(0, support)
     return [ExceptionTestFile.from_file(str(path)) for path in sorted(Path(folder).glob("*.py"))]
 
 
