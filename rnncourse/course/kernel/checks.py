@@ -130,22 +130,27 @@ def numbers(value, message="the answer"):
                              f"{type(value).__name__} ({e})") from None
 
 
-def close(got, want, message, rtol=1e-5, atol=1e-8):
+def close(got, want, message, rtol=1e-5, atol=1e-8, scale=None):
     """`got` as float64 (numbers()), failing with `message` unless it has the shape of `want` and
-    its values within rtol, atol (torch.allclose; NaN only where want is NaN). The message ends with
-    the shapes, or with the largest difference and where it is."""
+    every value within atol + rtol * |want| of it (torch.allclose), or within atol + rtol * scale
+    when `scale` (an array like want: the size of the terms each value adds up) sets the tolerance
+    of its rounding errors. NaN passes only where want is NaN; a one-element answer where one
+    number is asked counts as that number. The message ends with the shapes, or with the largest
+    difference and where it is."""
     got, want = numbers(got, message), numbers(want)
-    if want.dim() == 0 and got.numel() == 1:            # one number asked: a one-element array is one
+    if want.dim() == 0 and got.numel() == 1:
         got = got.reshape(())
     if got.shape != want.shape:
         raise AssertionError(f"{message}: shape {tuple(got.shape)}, expected {tuple(want.shape)}")
-    if not torch.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
-        error = torch.where(torch.isnan(got) & torch.isnan(want), 0.0, (got - want).abs()).nan_to_num(float("inf"))
-        flat = int(error.flatten().argmax())
-        index = tuple(int(i) for i in np.unravel_index(flat, tuple(want.shape))) if want.dim() else ()
-        raise AssertionError(f"{message}: {got.flatten()[flat].item():.10g} where {want.flatten()[flat].item():.10g} "
-                             f"is right" + (f" (at index {index}" + f", {int((error > atol + rtol * want.abs()).sum())}"
-                                             f" of {want.numel()} off)" if want.dim() else ""))
+    allowed = atol + rtol * (want.abs() if scale is None else numbers(scale).abs())
+    error = torch.where(torch.isnan(got) & torch.isnan(want), 0.0, (got - want).abs()).nan_to_num(float("inf"))
+    off = error > allowed
+    if bool(off.any()):
+        flat = int((error - allowed).flatten().argmax())
+        where = f" (at index {tuple(int(i) for i in np.unravel_index(flat, tuple(want.shape)))}, " \
+                f"{int(off.sum())} of {want.numel()} off)" if want.dim() else ""
+        raise AssertionError(f"{message}: {got.flatten()[flat].item():.12g} where {want.flatten()[flat].item():.12g} "
+                             f"is right{where}")
     return got
 
 
