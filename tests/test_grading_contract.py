@@ -1,4 +1,4 @@
-"""The grading contract (course design, items 1-11), enforced for every lab found in solutions/.
+"""The grading contract (docs/reference/grading-contract.md, items 1-10), enforced for every lab found in solutions/
 
 A new lab is covered by its master notebook, tests/mutants/<lab>.yml (plausible wrong answers)
 and tests/alternatives/<lab>.yml (correct answers written differently): no test code. The
