@@ -14,6 +14,7 @@ from rnncourse.course.authoring.build import BuildError, build, remove_orphans
 from rnncourse.course.authoring.labs import LabError, find_labs, select_labs
 
 from helpers.command import rnncourse
+from helpers.notebooks import first_code_cell
 
 REPO = Path(__file__).resolve().parents[1]
 LAB = "01-forward"
@@ -158,7 +159,7 @@ def test_cli_build_prints_the_summary(course):
     result = rnncourse("build", cwd=course)
     assert result.returncode == 0, result.stderr
     assert f"warning: package_source '{branch}'" in result.stderr and "looks like a branch" in result.stderr
-    assert repr(branch) in nbformat.read(course / "labs" / f"{LAB}.ipynb", as_version=4).cells[0].source
+    assert repr(branch) in first_code_cell(nbformat.read(course / "labs" / f"{LAB}.ipynb", as_version=4)).source
     lab = find_labs(course)[0]
     row = next(line for line in result.stdout.splitlines() if line.startswith(LAB))
     assert row.split() == [LAB, str(len(lab.questions)), str(len(lab.autograded)), f"{lab.points:g}"]
@@ -227,7 +228,7 @@ def test_every_lab_pins_the_version_in_pyproject():
     that very version is installed (a stale editable install would pin an old one: run setup)."""
     version = pyproject_version()
     for notebook in sorted((REPO / "labs").glob("*.ipynb")):
-        cell = nbformat.read(notebook, as_version=4).cells[0].source
+        cell = first_code_cell(nbformat.read(notebook, as_version=4)).source
         assert f"_lab_version, _source = '{version}', 'rnncourse=={version}'" in cell, \
             f"{notebook.name}: its first cell does not pin rnncourse {version}: run tools/setup.sh, rnncourse build"
 

@@ -34,6 +34,11 @@ def run_notebook(notebook, folder, kernel, name=None, colab=False):
     return nb
 
 
+def first_code_cell(nb):
+    """The notebook's first code cell: the course's set-up cell in a student notebook (below its header)."""
+    return next(cell for cell in nb.cells if cell.cell_type == "code")
+
+
 def has_error(cell):
     return any(o.output_type == "error" for o in cell.get("outputs", []))
 

@@ -22,9 +22,10 @@ import yaml
 
 from ..files import write_atomic
 from .first_cell import setup_cell_source
-from .labs import CONFIG_MARK, Lab, select_labs
+from .labs import CONFIG_MARK, RUBRIC_MARK, Lab, select_labs
 from .leaks import find_leaks
 from .settings import CourseSettings, package_version, pin_problem
+from .syllabus import attribution_markdown, lab_header, read_syllabus
 
 PUBLIC_TESTS = Path("rnncourse") / "lab_tests"
 HAND_IN_TEXT = ("## Hand in\n\n"
@@ -52,10 +53,14 @@ def support_files(lab):
     return sorted((lab.master.parent / "support" / lab.name).glob("*.py"))
 
 
-def prepare_master(lab, settings, folder):
-    """Copy the master into `folder` with the course's first cell and requirements, and its support
-    files beside it (listed as Otter's autograder_files); return the copy's path."""
+def prepare_master(lab, settings, folder, header):
+    """Copy the master into `folder` with the course's first cell and requirements, its header (the
+    markdown `header` in place of the master's title line) and its support files beside it (listed
+    as Otter's autograder_files); return the copy's path."""
     nb = nbformat.read(lab.master, as_version=4)
+    nb.cells = [c for c in nb.cells if not (c.cell_type == "raw" and RUBRIC_MARK.match(c.source))]   # TAs' only
+    title = next(c for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("# "))
+    title.source = title.source.split("\n", 1)[1].lstrip("\n") if "\n" in title.source else ""
     config_index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "raw" and CONFIG_MARK.match(c.source))
     config = dict(lab.config)
     # The autograder zip installs the course package (Gradescope); the student's first cell does the same.
@@ -66,7 +71,7 @@ def prepare_master(lab, settings, folder):
         config["autograder_files"] = [*config.get("autograder_files", []), *(p.name for p in support_files(lab))]
     nb.cells[config_index].source = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False)
     setup = nbformat.v4.new_code_cell(setup_cell_source(lab.name, settings))
-    nb.cells.insert(config_index + 1, setup)
+    nb.cells[config_index + 1:config_index + 1] = [nbformat.v4.new_markdown_cell(header), setup]
     nb.cells.append(nbformat.v4.new_markdown_cell(HAND_IN_TEXT))
     nb.cells.append(nbformat.v4.new_code_cell("grader.submit()"))
     path = folder / lab.master.name
@@ -122,11 +127,11 @@ def check_student_files(lab, built):
     return find_leaks(lab.master, texts)
 
 
-def build_one(lab, settings, scratch):
+def build_one(lab, settings, header, scratch):
     folder = scratch / lab.name
     prep = scratch / f"{lab.name}-master"
     prep.mkdir()
-    master_copy = prepare_master(lab, settings, prep)
+    master_copy = prepare_master(lab, settings, prep, header)
     ok, output = run_assign(master_copy, folder)
     if not ok:
         raise BuildError(explain_failure(lab, output, folder / "autograder" / "tests"))
@@ -207,6 +212,10 @@ def build(root, wanted=(), log=print):
     root = Path(root)
     settings = CourseSettings.read(root)
     labs = select_labs(root, wanted)
+    infos, warnings = read_syllabus(labs, settings, complete=not wanted)
+    headers = {info.name: lab_header(info, settings) for info in infos}
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     unpinned = pin_problem(settings.package_source, package_version())
     if unpinned:
         # A warning, not an error: a course in development builds from a branch all the time.
@@ -219,13 +228,14 @@ def build(root, wanted=(), log=print):
         for lab in labs:
             log(f"building {lab.name} ...")
             try:
-                built.append(build_one(lab, settings, Path(scratch)))
+                built.append(build_one(lab, settings, headers[lab.name], Path(scratch)))
             except BuildError as e:
                 failures.append(str(e))
         if failures:
             raise BuildError("Build failed; labs/ and dist/ are unchanged.\n" + "\n".join(failures))
         for lab_build in built:
             install(lab_build, root)
+    write_atomic(root / "ATTRIBUTION.md", attribution_markdown(settings))
     if not wanted:
         remove_orphans(root, {lab.name for lab in labs})
     return labs

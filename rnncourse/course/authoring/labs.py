@@ -17,6 +17,7 @@ from .settings import COURSE_FILE, did_you_mean
 MASTER_NAME = re.compile(r"^(\d{2})-[a-z0-9-]+$")
 BOUNDARY = re.compile(r"^\s*#\s*(BEGIN|END)\s+(QUESTION|SOLUTION|TESTS|PROMPT)\b", re.I)
 CONFIG_MARK = re.compile(r"^\s*#\s*ASSIGNMENT\s+CONFIG\b", re.I)
+RUBRIC_MARK = re.compile(r"^\s*#\s*RUBRIC\b", re.I)   # a raw cell in a written question: TAs' criteria
 QUESTION_KEYS = {"name", "points", "manual", "check_cell", "export", "all_or_nothing"}
 
 
@@ -30,6 +31,8 @@ class Question:
     points: float
     manual: bool
     has_tests: bool
+    rubric: list = field(default_factory=list)    # [(points, criterion)] of a written question
+    model_answer: str = ""                         # its solution cells' text (Markdown)
 
 
 @dataclass
@@ -134,8 +137,16 @@ def _read_questions(lab, cells):
     for i, cell in enumerate(cells):
         first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
         match = BOUNDARY.match(first)
+        if cell.cell_type == "raw" and RUBRIC_MARK.match(first):
+            if current is None or not current.manual:
+                raise LabError(f"lab {lab.name}, cell {i}: a RUBRIC cell belongs inside a written question "
+                               "(manual: true), between its BEGIN QUESTION and END QUESTION.")
+            current.rubric = _rubric(cell.source, f"lab {lab.name}, cell {i} (RUBRIC of {current.name})")
+            continue
         if not match:
             tests += bool(open_blocks and open_blocks[-1][0] == "TESTS" and cell.cell_type == "code")
+            if current is not None and current.manual and open_blocks[-1][0] == "SOLUTION":
+                current.model_answer = (current.model_answer + "\n\n" + cell.source).strip()
             continue
         where = f"lab {lab.name}, cell {i}"
         edge, kind = match.group(1).upper(), match.group(2).upper()
@@ -178,11 +189,26 @@ def _read_questions(lab, cells):
                     raise LabError(f"{where}: question {current.name!r} is autograded but has no tests; "
                                    "add a BEGIN TESTS block or set 'manual: true'.")
                 current.points = _question_points(current.points, tests, f"{where} ({current.name})")
+                if current.rubric and sum(p for p, _ in current.rubric) != current.points:
+                    raise LabError(f"{where}: the rubric of {current.name!r} gives "
+                                   f"{sum(p for p, _ in current.rubric):g} points, the question {current.points:g}; "
+                                   "make the criteria add up to the question's points.")
                 lab.questions.append(current)
                 current = None
     if open_blocks:
         kind, i = open_blocks[-1]
         raise LabError(f"lab {lab.name}, cell {i}: BEGIN {kind} is never closed; add an END {kind} raw cell.")
+
+
+def _rubric(source, where):
+    """[(points, criterion)] from a RUBRIC cell: a YAML list of {points: n, criterion: text}."""
+    items = _cell_yaml("\n".join(source.splitlines()[1:]), where)
+    if not isinstance(items, list) or not items or not all(
+            isinstance(item, dict) and set(item) == {"points", "criterion"} and isinstance(item["criterion"], str)
+            and isinstance(item["points"], (int, float)) and item["points"] > 0 for item in items):
+        raise LabError(f"{where}: write the rubric as a list of criteria, each '- points: 0.5' with "
+                       "'  criterion: what the answer must say' below it.")
+    return [(float(item["points"]), item["criterion"].strip()) for item in items]
 
 
 def _question_points(points, tests, where):

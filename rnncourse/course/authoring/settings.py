@@ -33,6 +33,22 @@ class CourseSettings:
     extra_packages: dict = field(default_factory=dict, metadata={"help": (
         "more packages the first cell installs when missing, as {module: pip requirement}, "
         "e.g. {sklearn: scikit-learn}")})
+    title: str = field(default=None, metadata={"help": (
+        "the course's title, at the top of every lab, the syllabus and the course site")})
+    term: str = field(default=None, metadata={"help": "the term it is taught, e.g. 'Spring 2027'"})
+    repository: str = field(default=None, metadata={"help": (
+        "the students' public repository on GitHub, 'owner/name', that `rnncourse publish` fills: "
+        "the Open in Colab and Open in Deepnote links of each lab point into it. Left out: no such links")})
+    branch: str = field(default="main", metadata={"help": "the branch of that repository the links point at"})
+    licence: str = field(default="MIT", metadata={"help": (
+        "the licence the published course is under (the LICENSE file at the top of this repository)")})
+    sources: dict = field(default_factory=dict, metadata={"help": (
+        "what the labs adapt, by a short key: {key: {cite: ..., url: ..., terms: ...}}; ATTRIBUTION.md "
+        "is written from it and each lab's header credits the sources it names")})
+    labs: dict = field(default_factory=dict, metadata={"help": (
+        "per lab (by name, e.g. 01-forward): objectives (3-5 sentences), time (minutes), prerequisites "
+        "(earlier labs, by number), due (YYYY-MM-DD, optional), sources (what it adapts, as ATTRIBUTION.md "
+        "names them); read by authoring/syllabus.py")})
 
     @classmethod
     def read(cls, root):
@@ -61,7 +77,26 @@ class CourseSettings:
         if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
             raise SettingsError(f"{path}: extra_packages should map module names to pip requirements, "
                                 "e.g. {sklearn: scikit-learn}.")
-        return cls(package_source=(source or f"rnncourse=={package_version()}").strip(), extra_packages=dict(extra))
+        for key in ("title", "term", "branch", "licence"):
+            if values.get(key) is not None and (not isinstance(values[key], str) or not values[key].strip()):
+                raise SettingsError(f"{path}: {key} should be text: {known[key].metadata['help']}.")
+        repository = values.get("repository")
+        if repository is not None and not (isinstance(repository, str) and REPOSITORY.match(repository)):
+            raise SettingsError(f"{path}: repository should be a GitHub repository as owner/name, e.g. "
+                                f"'our-dept/rnn-course', not {repository!r}.")
+        sources = values.get("sources") or {}
+        if not isinstance(sources, dict) or not all(isinstance(v, dict) and isinstance(v.get("cite"), str)
+                                                    for v in sources.values()):
+            raise SettingsError(f"{path}: sources should map a short key to {{cite: ..., url: ..., terms: ...}}, "
+                                "each with at least its cite.")
+        labs = values.get("labs") or {}
+        if not isinstance(labs, dict) or not all(isinstance(v, dict) for v in labs.values()):
+            raise SettingsError(f"{path}: labs should map each lab's name (01-forward) to its objectives, time, "
+                                "prerequisites, due date and sources.")
+        return cls(package_source=(source or f"rnncourse=={package_version()}").strip(), extra_packages=dict(extra),
+                   title=values.get("title"), term=values.get("term"), repository=repository,
+                   branch=values.get("branch") or "main", licence=values.get("licence") or "MIT",
+                   sources=dict(sources), labs=dict(labs))
 
     @classmethod
     def describe(cls):
@@ -80,6 +115,7 @@ def package_version():
     return version("rnncourse")
 
 
+REPOSITORY = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 GIT_REF = re.compile(r"^git\+.+?@([^@/#]+)(#.*)?$")      # the part after the last '@' of a git URL
 COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
 VERSION_TAG = re.compile(r"^v?\d+(\.\d+)*([.-]?(a|b|rc|post|dev)\d*)?$")

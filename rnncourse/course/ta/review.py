@@ -138,6 +138,7 @@ STYLE = """body { font-family: sans-serif; max-width: 60rem; margin: 2rem auto; 
 section { border-top: 1px solid #ccc; padding: 0.5rem 0 1rem; }
 h2 .points { font-weight: normal; color: #555; font-size: 0.8em; }
 .prompt { background: #f4f6fa; padding: 0.5rem 1rem; }
+.rubric { background: #f3f8f1; padding: 0.5rem 1rem; margin: 1rem 0; }
 .blank, .problem { color: #a33; font-style: italic; }
 .math { font-family: monospace; background: #f8f8f0; }
 pre { background: #f6f6f6; padding: 0.5rem; overflow-x: auto; }
@@ -151,6 +152,19 @@ def points(p):
 def page(title, body):
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f"<style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n")
+
+
+def marking_guide(question):
+    """The question's rubric and model answer from its master, for the TA marking it."""
+    if not question.rubric:
+        rubric = ('<p class="problem">This question has no rubric: add a RUBRIC cell to it in the master '
+                  "(docs/instructors.md, Rubrics).</p>")
+    else:
+        rows = "".join(f"<tr><td>{p:g}</td><td>{html.escape(text)}</td></tr>" for p, text in question.rubric)
+        rubric = f"<table><tr><th>points</th><th>criterion</th></tr>{rows}</table>"
+    model = render_markdown(question.model_answer) if question.model_answer else "<p>(none in the master)</p>"
+    return (f'<div class="rubric"><h2>Rubric</h2>\n{rubric}\n<details><summary>Model answer</summary>\n'
+            f"{model}\n</details></div>\n")
 
 
 def collect_answers(book):
@@ -194,7 +208,7 @@ def review(folder, lab, names=False):
         write_atomic(out / f"{q.name}.html", page(f"{lab.name}: {q.name}", (
             f'<p><a href="index.html">{html.escape(lab.name)}: written questions</a></p>\n'
             f"<h1>{html.escape(q.name)} ({points(q.points)})</h1>\n<div class=\"prompt\">{prompt}</div>\n"
-            + "\n".join(sections))))
+            + marking_guide(q) + "\n".join(sections))))
         blank = sum(a.blank or bool(a.problem) for a in answers[q.name])
         rows.append(f'<tr><td><a href="{q.name}.html">{html.escape(q.name)}</a></td><td>{q.points:g}</td>'
                     f"<td>{len(answers[q.name])}</td><td>{blank}</td></tr>")
