@@ -1,11 +1,15 @@
-"""What a student's first cell installs, for real: the release built from this checkout, offline.
+"""What a student's first cell installs, for real, offline: the release built from this checkout,
+or the wheel of the published course.
 
 `python -m build` makes the wheel and sdist that would go to the Python package index. A fresh
 virtual environment gets what Colab brings (torch, numpy, Jupyter's kernel: every package of the
-development environment) but neither rnncourse nor Otter; pip in it reads only local folders (the
-wheel, and Otter's wheel that tools/setup.sh fetched), as it would read the package index. Lab 01,
-solved, then runs from its first cell to grader.submit(), once under a plain kernel and once under
-the simulated Colab kernel, and `rnncourse grade` grades both zips at full marks.
+development environment) but neither rnncourse nor Otter; pip in it reads only local folders (Otter's
+wheel that tools/setup.sh fetched, and for the index the release's folder), as it would read the
+package index. Lab 01, solved, then runs from its first cell to grader.submit() twice: under the
+simulated Colab kernel with the release from the "index", and under a plain kernel from the course
+that `rnncourse publish --wheel` wrote, its first cell installing DEST's wheel (the raw-file URL
+replaced by the wheel's file:// URL), in a folder outside any checkout. `rnncourse grade` grades
+both zips at full marks.
 """
 
 import csv
@@ -25,7 +29,16 @@ import nbformat
 import pytest
 import tomllib
 
-from helpers.notebooks import COLAB, cell_text, check_cells, has_error, kernel_argv, run_notebook, submit_text
+from helpers.notebooks import (
+    COLAB,
+    cell_text,
+    check_cells,
+    first_code_cell,
+    has_error,
+    kernel_argv,
+    run_notebook,
+    submit_text,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 LAB = "01-forward"
@@ -106,11 +119,11 @@ def colab_like_venv(folder):
     return folder
 
 
-def first_cell_kernel(kernels, venv, wheel, colab):
-    """A kernel of `venv` whose pip reads only the folder of `wheel` and Otter's wheels."""
+def first_cell_kernel(kernels, venv, folders, colab):
+    """A kernel of `venv` whose pip reads only `folders` (the stand-in for the package index) and Otter's wheels."""
     if not any(OTTER_WHEELS.glob("otter_grader-*.whl")):
         pytest.skip(f"no Otter wheel in {OTTER_WHEELS}: run tools/setup.sh (it fetches one)")
-    env = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": f"{wheel.parent} {OTTER_WHEELS}",
+    env = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": " ".join(str(f) for f in [*folders, OTTER_WHEELS]),
            "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     if colab:
         env["PYTHONPATH"] = str(COLAB)
@@ -146,26 +159,47 @@ def test_the_release_carries_every_labs_public_tests_and_installs_offline(releas
     assert found == [VERSION, sorted(path.split("/", 2)[2] for path in shipped)]
 
 
+def from_published(solved, dest, out):
+    """The solved notebook with the first cell of DEST's notebook, its wheel's raw-file URL turned
+    into the file:// URL of DEST's copy, written to `out`; and that URL."""
+    nb = nbformat.read(solved, as_version=4)
+    published = nbformat.read(dest / "labs" / f"{LAB}.ipynb", as_version=4)
+    wheel = dest / "dist" / f"rnncourse-{VERSION}-py3-none-any.whl"
+    source = re.sub(r"https://raw\.githubusercontent\.com/\S+?\.whl", wheel.as_uri(), published.cells[1].source)
+    assert wheel.as_uri() in source, published.cells[1].source
+    first_code_cell(nb).source = source
+    nbformat.write(nb, out)
+    return wheel.as_uri()
+
+
 @pytest.fixture(scope="session")
-def installed_runs(built, release, kernels, tmp_path_factory):
-    """Lab 01, solved, run in a fresh Colab-like environment from its first cell to its last: under a
-    plain kernel ("jupyter") and under the simulated Colab one ("colab"). {kind: (venv, folder, nb)}."""
+def installed_runs(built, release, published, kernels, tmp_path_factory):
+    """Lab 01, solved, run in a fresh Colab-like environment from its first cell to its last: under the
+    simulated Colab kernel with the release from the package index ("colab"), and under a plain kernel
+    from the published course alone ("published"). {kind: (venv, folder, nb)}."""
     def install_and_run(kind):
         venv = colab_like_venv(tmp_path_factory.mktemp(f"venv-{kind}") / kind)
-        kernel = first_cell_kernel(kernels, venv, release[0], colab=kind == "colab")
         folder = tmp_path_factory.mktemp(f"student-{kind}") / "work"
-        return venv, folder, run_notebook(built.solved_notebook(LAB), folder, kernel, colab=kind == "colab")
+        if kind == "colab":
+            kernel = first_cell_kernel(kernels, venv, [release[0].parent], colab=True)
+            return venv, folder, run_notebook(built.solved_notebook(LAB), folder, kernel, colab=True)
+        kernel = first_cell_kernel(kernels, venv, [], colab=False)
+        notebook = tmp_path_factory.mktemp("from-published") / f"{LAB}.ipynb"
+        from_published(built.solved_notebook(LAB), published[1], notebook)
+        return venv, folder, run_notebook(notebook, folder, kernel)
 
-    kinds = ("jupyter", "colab")
+    kinds = ("published", "colab")
     with ThreadPoolExecutor(len(kinds)) as pool:       # two students at once: one mostly waits on pip
         return dict(zip(kinds, pool.map(install_and_run, kinds)))
 
 
-@pytest.mark.parametrize("kind", ["jupyter", "colab"])
-def test_first_cell_installs_from_nothing_and_the_lab_runs(installed_runs, kind):
+@pytest.mark.parametrize("kind", ["published", "colab"])
+def test_first_cell_installs_from_nothing_and_the_lab_runs(installed_runs, published, kind):
     venv, folder, nb = installed_runs[kind]
     first = cell_text(nb.cells[next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")])
-    assert f"Installing rnncourse=={VERSION}, otter-grader[grading]=={OTTER} ..." in first, first
+    source = f"rnncourse=={VERSION}" if kind == "colab" else \
+        f"rnncourse @ {(published[1] / 'dist' / f'rnncourse-{VERSION}-py3-none-any.whl').as_uri()}"
+    assert f"Installing {source}, otter-grader[grading]=={OTTER} ..." in first, first
     errors = [(i, cell_text(c)) for i, c in enumerate(nb.cells) if has_error(c)]
     assert errors == [], f"cells raised after installing from nothing: {errors}"
     checks = check_cells(nb)
@@ -206,11 +240,11 @@ def test_an_older_rnncourse_is_replaced_and_a_loaded_one_asks_for_a_restart(inst
                                                                             kernels, tmp_path):
     """With rnncourse 0.0.9 installed and already imported, the first cell installs this release and
     says in one line to restart; after the restart it starts the grader and installs nothing."""
-    venv = installed_runs["jupyter"][0]
+    venv = installed_runs["published"][0]
     pip(venv, "--no-deps", str(older_release))
     offline = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(release[0].parent)}
     kernel = kernels("older", kernel_argv(python_of(venv)), offline)
-    first_cell = nbformat.read(REPO / "labs" / f"{LAB}.ipynb", as_version=4).cells[0].source
+    first_cell = first_code_cell(nbformat.read(REPO / "labs" / f"{LAB}.ipynb", as_version=4)).source
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import rnncourse\nprint(rnncourse.__version__)"),
                                          nbformat.v4.new_code_cell(first_cell)])
     nbformat.write(nb, tmp_path / "older.ipynb")
@@ -230,7 +264,7 @@ def test_an_older_rnncourse_is_replaced_and_a_loaded_one_asks_for_a_restart(inst
 def test_colab_hand_in_without_an_answer_from_the_page_says_what_to_download(colab_kernel, tmp_path):
     """When the Colab page does not send the notebook (a timeout answers None), grader.submit()
     writes no zip and tells the student to download the .ipynb by hand."""
-    first_cell = nbformat.read(REPO / "labs" / f"{LAB}.ipynb", as_version=4).cells[0].source
+    first_cell = first_code_cell(nbformat.read(REPO / "labs" / f"{LAB}.ipynb", as_version=4)).source
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(first_cell),
                                          nbformat.v4.new_code_cell("grader.submit()")])
     nbformat.write(nb, tmp_path / "lab.ipynb")

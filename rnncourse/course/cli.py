@@ -1,4 +1,4 @@
-"""The `rnncourse` command: build, list and grade the labs of a course checkout, and mark written answers."""
+"""The `rnncourse` command: build, list, publish and grade the labs of a course checkout, and mark written answers."""
 
 import argparse
 import json
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .authoring.build import BuildError, build, ensure_built, summary
 from .authoring.labs import LabError, find_course_root, select_labs
+from .authoring.publish import PublishError, check, publish
 from .authoring.settings import SettingsError
 from .demo import demo
 from .files import shown
@@ -24,6 +25,16 @@ def cmd_build(args):
     labs = build(root, args.labs)
     print(f"\nBuilt {len(labs)} lab(s): student notebooks in labs/, autograder zips in dist/<lab>/.\n")
     print(summary(labs))
+
+
+def cmd_publish(args):
+    root = find_course_root()
+    if args.check:
+        if check(root, args.dest):
+            raise PublishError(f"{args.dest} holds secrets of the course: remove them (publish again to "
+                               "rewrite the files it wrote).")
+    else:
+        publish(root, args.dest, wheel=args.wheel)
 
 
 def cmd_list(args):
@@ -162,6 +173,16 @@ def parser():
     e.add_argument("--mapping", metavar="FILE", help="CSV of submission,student (the roster id) instead of matching")
     e.add_argument("--out", metavar="FILE", help="where to write (default: DIR/gradebook-<format>.csv)")
     e.set_defaults(run=cmd_export)
+    pub = sub.add_parser("publish", help="write the students' course (notebooks, syllabus, site) into DEST",
+                         description="Write the student notebooks, a syllabus README, LICENSE, ATTRIBUTION.md and "
+                                     "the course site into DEST (a clone of the students' public repository), after "
+                                     "checking that no file holds a solution, hidden test, fixture or rubric. "
+                                     "Again: updates DEST in place and prints what changed.")
+    pub.add_argument("dest", metavar="DEST", help="the folder to publish into (its .git is left alone)")
+    pub.add_argument("--wheel", action="store_true", help="put the package's wheel in DEST/dist and make every "
+                     "first cell install it from the student repository (no package index needed)")
+    pub.add_argument("--check", action="store_true", help="only check an existing DEST for secrets")
+    pub.set_defaults(run=cmd_publish)
     d = sub.add_parser("demo", help="grade demo submissions of each lab (correct, partly wrong, blank, broken)")
     d.add_argument("labs", nargs="*", help="lab numbers or names (default: all)")
     d.add_argument("--jobs", type=positive(int), metavar="N",
@@ -174,7 +195,8 @@ def main(argv=None):
     args = parser().parse_args(argv)
     try:
         args.run(args)
-    except (LabError, SettingsError, BuildError, GradeError, GradebookError, MergeError, ExportError) as e:
+    except (LabError, SettingsError, BuildError, PublishError, GradeError, GradebookError, MergeError,
+            ExportError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

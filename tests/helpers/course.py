@@ -1,5 +1,6 @@
 """The course built once per run: every lab in solutions/ (or those RNNCOURSE_LABS names, e.g.
-"02 bigram"), a test per lab for tests that take `lab`, and the demo command run once.
+"02 bigram"), a test per lab for tests that take `lab`, the demo command run once, and the
+student course published once.
 
 Collection reads only file names. A test that needs the built course is marked slow.
 """
@@ -17,6 +18,7 @@ import pytest
 from rnncourse.course.authoring.labs import lab_names
 
 from helpers.cache import REPO, build_key
+from helpers.command import rnncourse
 from helpers.contract import start_contract
 
 LAB_NAMES = lab_names(REPO, os.environ.get("RNNCOURSE_LABS", "").split())
@@ -36,7 +38,7 @@ def pytest_collection_modifyitems(items):
     moment the course is built, and every other test runs meanwhile instead of after it.
     """
     for item in items:
-        if {"built", "contract"} & set(getattr(item, "fixturenames", ())):
+        if {"built", "contract", "published"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
     items.sort(key=lambda item: "contract" in getattr(item, "fixturenames", ()))      # stable: order kept
 
@@ -116,3 +118,13 @@ def demo_run(built):
                             cwd=built.root, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return result, built.root / "dist" / "demo" / "01-forward" / "grades"
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory):
+    """`rnncourse publish DEST --wheel` of this checkout (its labs/ as committed) into an empty
+    folder, once: (the finished command, DEST). Tests that change DEST work on a copy."""
+    dest = tmp_path_factory.mktemp("published") / "student-course"
+    result = rnncourse("publish", str(dest), "--wheel", cwd=REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result, dest
