@@ -9,10 +9,11 @@ all_or_nothing = True
 @test_case(points=None, hidden=False)
 def test_sequence_probability_is_a_probability(sequence_probability, seq1, T):
     import torch
+    from rnncourse.course.kernel.checks import close
     p = sequence_probability(seq1, T)
     assert isinstance(p, torch.Tensor), f'sequence_probability should return a torch tensor, not {type(p).__name__}'
     assert p.numel() == 1, f'sequence_probability should return one number, not a tensor of shape {tuple(p.shape)}'
     assert 0 < p.item() <= 1, f'a probability lies between 0 and 1; got {p.item()}'
     ab = torch.Tensor([[1, 0], [0, 1]])
-    assert abs(sequence_probability(ab, T).item() - T[0, 1].item()) < 1e-06, "'ab' has one transition, a -> b, so its probability is the single entry T[0, 1] = Pr(b | a)"
+    close(sequence_probability(ab, T), T[0, 1], "'ab' has one transition, a -> b, so its probability is the single entry T[0, 1] = Pr(b | a)", rtol=0, atol=1e-06)
 
