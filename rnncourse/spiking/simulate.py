@@ -15,16 +15,17 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from rnncourse.spiking.streams import Streams
+
 DT = 0.00005            # s, one LIF step at downsample 1
 TM = 0.010              # s, membrane time constant
 V_TH, V_RESET, V_PEAK = -40.0, -65.0, 30.0      # mV
 T_REF = 0.002           # s, absolute refractory period
 TR = 0.002              # s, synaptic rise time (0: single-exponential synapses)
 BIAS = -40.0            # mV, equal to the threshold
-NOISE_SD = 0.1          # mV added to v at every step
-V0_LOW, V0_HIGH = -65.0, 30.0     # initial voltages, uniform
 STIM_KICK = 0.5         # mV per step, with probability 1/2, while an optogenetic-style window is on
 FIRST_COUNTED = 9       # all_fr counts spikes from this step on (spikeRNN's 10th sample)
+CHUNK = 2_000_000       # noise values drawn at once (a (nt, B, N) array would not fit for a large batch)
 
 
 @dataclass
@@ -108,8 +109,8 @@ def simulate(net, u, scaling_factor, *, downsample=1, stims=None, tr=TR, v0=None
     w_out, td = xp.array(net.w_out), xp.array(net.td)
     i_ext = xp.array(np.einsum("bic,ni->cbn", u, net.w_in))        # (C, B, N), not scaled by s
     columns = input_columns(nt, C)
-    draws = Draws(generator, B, N, nt, v0, noise, coins, stim)
-    v = xp.array(draws.v0)
+    streams = Streams(generator, B, N, nt, v0, noise, coins, stimulated=stim is not None)
+    v = xp.array(streams.v0)
     a_d = xp.array(np.exp(-dt / net.td))
     a_r = float(np.exp(-dt / tr)) if tr > 0 else 0.0
     x, h, r, hr, counts, counted = (xp.zeros((B, N)) for _ in range(6))
@@ -120,15 +121,19 @@ def simulate(net, u, scaling_factor, *, downsample=1, stims=None, tr=TR, v0=None
         kick = np.zeros(N)
         kick[list(stim.units)] = STIM_KICK if stim.mode == "exc" else -STIM_KICK
         kick = xp.array(kick)
+        kicked = xp.array(streams.coins(stim.on, stim.off) < 0.5)        # (off - on, B): 1 or 0
+    steps = max(1, CHUNK // (B * N))
     for k in range(nt):
+        if k % steps == 0:
+            chunk = xp.array(streams.noise_chunk(k, steps))
         t = dt * (k + 1)
         if record:
             rec["IPSC"][:, :, k] = x
         current = x + BIAS + i_ext[columns[k]]
         active = xp.float(t > tlast + T_REF)
-        v = v + dt * active * (-v + current) / TM + xp.array(draws.noise(k))
+        v = v + dt * active * (-v + current) / TM + chunk[k % steps]
         if stim and stim.on <= k < stim.off:
-            v = v + xp.float(xp.array(draws.coin(k) < 0.5))[:, None] * kick
+            v = v + kicked[k - stim.on][:, None] * kick
         fired_mask = v >= V_TH
         fired = bool(fired_mask.any())
         spikes = xp.float(fired_mask)
@@ -194,35 +199,3 @@ class Arrays:
 
     def torch(self, a):
         return torch.from_numpy(a) if self.numpy else a
-
-
-class Draws:
-    """The random streams of a simulation: given (reference checks), or drawn from a torch.Generator
-    in chunks of steps (a (nt, B, N) noise array would not fit for a large batch)."""
-
-    CHUNK = 2_000_000        # noise values drawn at once
-
-    def __init__(self, generator, B, N, nt, v0, noise, coins, stim):
-        self.generator, self.B, self.N = generator, B, N
-        self.v0 = np.asarray(v0, np.float64).reshape(B, N) if v0 is not None else \
-            (V0_LOW + (V0_HIGH - V0_LOW) * torch.rand(B, N, generator=generator, dtype=torch.float64)).numpy()
-        self.given_noise = np.asarray(noise, np.float64).reshape(nt, B, N) if noise is not None else None
-        self.given_coins = np.asarray(coins, np.float64).reshape(nt, B) if coins is not None else None
-        self.steps = max(1, self.CHUNK // (B * N))
-        self.chunk_start, self.chunk = None, None
-        self.stim_coins = None
-        if stim and coins is None:      # coins are drawn only inside the window
-            self.stim_coins = torch.rand(stim.off - stim.on, B, generator=generator, dtype=torch.float64).numpy()
-            self.stim_on = stim.on
-
-    def noise(self, k):
-        if self.given_noise is not None:
-            return self.given_noise[k]
-        if self.chunk_start is None or k >= self.chunk_start + len(self.chunk):
-            self.chunk_start = k
-            self.chunk = NOISE_SD * torch.randn(self.steps, self.B, self.N, generator=self.generator,
-                                                dtype=torch.float64).numpy()
-        return self.chunk[k - self.chunk_start]
-
-    def coin(self, k):
-        return self.given_coins[k] if self.given_coins is not None else self.stim_coins[k - self.stim_on]
