@@ -9,9 +9,10 @@ seeded with (key, 1), (key, 2) and (key, 3), as the reference seeds its streams 
     noise   N standard normals per step, unit 0 first, times NOISE_SD: N(0, 0.1²) mV
     coins   one uniform per step inside the stimulation window, none outside it
 
-and the simulation takes the noise in chunks of steps. A trial's numbers depend only on its key,
-never on the batch it runs in or the dtype. (NumPy's generators also cost a third of torch's
-float64 randn per value on the CPU, and numba can draw from them value for value.)
+so every engine (simulate.ENGINES) draws the same numbers: the compiled steps draw each step's
+noise inside their loop from the trial's generator (numba reproduces NumPy's generators value for
+value), the array steps take chunks of steps at once. A trial's numbers depend only on its key,
+never on the batch it runs in, the number of threads or the dtype.
 """
 
 import numpy as np
