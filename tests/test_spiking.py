@@ -211,6 +211,18 @@ def test_command_line_grid_takes_other_scaling_factors(tmp_path, capsys, one_thr
     assert "scaling factors must be positive" in capsys.readouterr().err
 
 
+def test_command_line_threads_do_not_change_the_answer(tmp_path, one_thread):
+    """Each trial draws its own streams, so the table is the same on one thread or two."""
+    from rnncourse.spiking.cli import main
+
+    tables = []
+    for threads in ("1", "2"):
+        path = write_model(tmp_path / f"Task_go-nogo_tiny_{threads}.mat", TINY_GONOGO, "go-nogo")
+        assert main(["grid-search", str(path), "--trials", "3", "--seed", "4", "--threads", threads]) == 0
+        tables.append(scipy.io.loadmat(path)["all_perfs"].ravel().tolist())
+    assert tables[0] == tables[1] and len(set(tables[0])) > 1, tables
+
+
 def test_evaluate_with_coarser_steps_scores_the_downsampled_simulation(one_thread):
     """downsample=d reaches simulate: the same trials and streams scored by hand agree trial for trial."""
     from rnncourse.spiking.evaluation import correct, evaluate, spiking_trials
