@@ -7,6 +7,7 @@ every engine (the compiled one, NumPy, and torch, a GPU's engine, run here on th
 
 import importlib
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -302,7 +303,9 @@ def test_the_engine_is_chosen_by_device_numba_and_size(monkeypatch):
         pick_engine("numpy", "cuda", big)
     with pytest.raises(ValueError, match=r"engine 'fast': use 'auto' or one of compiled, numpy, torch"):
         pick_engine("fast", "cpu", big)
-    monkeypatch.setattr(sim, "compiled_engine", lambda: None)          # as without numba
+    monkeypatch.setitem(sys.modules, "rnncourse.spiking.compiled", None)     # numba missing or failing
+    assert sim.compiled_engine() is None
+    monkeypatch.setattr(sim, "compiled_engine", lambda: None)
     assert pick_engine("auto", "cpu", big) == "numpy"
     with pytest.raises(ValueError, match=r"engine 'compiled' needs numba \(pip install numba\)"):
         pick_engine("compiled", "cpu", big)

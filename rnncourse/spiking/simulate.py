@@ -18,6 +18,7 @@ Units: seconds and mV. A stimulus u has one column per rate step (5 ms); LIF ste
 (times `downsample`), 100 per column, and step k ends at t = dt·(k+1).
 """
 
+import importlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,12 +112,12 @@ class Trials:
 
 
 def compiled_engine():
-    """The module of the compiled engine, or None where numba cannot be imported."""
+    """The module of the compiled engine, or None where numba cannot be imported (missing, or its
+    LLVM library failing to load: OSError, or MemoryError under a grading memory limit)."""
     try:
-        from rnncourse.spiking import compiled
-    except ImportError:
+        return importlib.import_module("rnncourse.spiking.compiled")
+    except (ImportError, OSError, MemoryError):
         return None
-    return compiled
 
 
 def pick_engine(engine, device, trial_steps):
