@@ -1,4 +1,7 @@
-"""Choose where torch code runs: the best device present, or the one asked for."""
+"""Choose where torch code runs: the best device present, or the one asked for; and how many CPU
+cores this process may use."""
+
+import os
 
 import torch
 
@@ -34,3 +37,10 @@ def pick_device(preference="auto"):
         raise ValueError(f"Device {preference!r} does not exist: this machine has "
                          f"{torch.cuda.device_count()} CUDA device(s).")
     return device
+
+
+def usable_cores():
+    """The CPU cores this process may run on (its affinity where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1

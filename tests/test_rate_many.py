@@ -8,8 +8,9 @@ import pytest
 import scipy.io
 import torch
 
+from rnncourse.device import usable_cores
 from rnncourse.rate import recurrence
-from rnncourse.rate.cli import _usable_cores, main
+from rnncourse.rate.cli import main
 from rnncourse.rate.evaluation import evaluate, make_generators
 from rnncourse.rate.many import evaluate_many, train_many
 from rnncourse.rate.matfile import load_mat
@@ -185,7 +186,7 @@ def test_n_networks_writes_one_file_per_seed_and_eval_scores_each(tmp_path, caps
     np.testing.assert_array_equal(data["w"], alone.model.rectified_weights().detach().numpy())
     printed = capsys.readouterr().out
     assert "0 of 3 networks reached the stopping criterion" in printed
-    cores = min(3, _usable_cores())   # the default --threads: one group per core, at most K
+    cores = min(3, usable_cores())   # the default --threads: one group per core, at most K
     assert (f"{cores} groups side by side" in printed) == (cores > 1)
     assert main(["--mode", "eval", "--model", *map(str, files), "--n_trials", "20", "--seed", "1"]) == 0
     printed = capsys.readouterr().out

@@ -1,11 +1,14 @@
-"""rnncourse.spiking against the reference numbers of spiking-reference.md, section 11.
+"""rnncourse.spiking against the reference cases of docs/reference/spiking.md, section 12.
 
 The two small networks and the random streams are built exactly as the reference describes; a
-float64 simulation with those streams must give the same spike rasters and outputs to 1e-9.
+float64 simulation with those streams must give the same spike rasters and outputs to 1e-9, on
+every engine (the compiled one, NumPy, and torch, a GPU's engine, run here on the CPU).
 """
 
 import importlib
 import re
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +16,12 @@ import scipy.io
 import torch
 
 from rnncourse.spiking.network import LIFNetwork
-from rnncourse.spiking.simulate import simulate
+from rnncourse.spiking.simulate import compiled_engine, pick_engine, simulate
+
+from helpers.markers import requires_cuda
+
+requires_numba = pytest.mark.skipif(compiled_engine() is None, reason="numba is not installed: no compiled engine")
+ENGINES = [pytest.param("compiled", marks=requires_numba), "numpy", "torch"]     # every engine the CPU runs
 
 
 def tiny_network(seed, N, n_in, inhibitory, som_rows, taus):
@@ -78,14 +86,14 @@ CASES = {   # case: (fields, s, u, options, seed, total spikes, out at 4999, 999
 }
 
 
-def run_case(name, record=False):
+def run_case(name, record=False, engine="auto"):
     fields, s, u, options, seed, *_ = CASES[name]
     options = dict(options)
     net = LIFNetwork.load(fields, use_initial_weights=options.pop("use_initial_weights", False))
     u = u()
     nt = 100 * (u[:, ::options.get("downsample", 1)].shape[1] - 1)
     v0, noise, coins = streams(seed, net.N, nt)
-    return net, simulate(net, u, s, v0=v0, noise=noise, coins=coins, record=record, **options)
+    return net, simulate(net, u, s, v0=v0, noise=noise, coins=coins, record=record, engine=engine, **options)
 
 
 def test_scaled_weights_sum_as_the_reference_says():
@@ -95,10 +103,11 @@ def test_scaled_weights_sum_as_the_reference_says():
     assert LIFNetwork.load(TINY_XOR).scaled_weights(40).sum() == pytest.approx(0.19077101523553913, abs=1e-12)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_reference_case_spikes_and_outputs(name, one_thread):
+def test_reference_case_spikes_and_outputs(name, engine, one_thread):
     *_, total, outs, per_unit = CASES[name]
-    _, run = run_case(name)
+    _, run = run_case(name, engine=engine)
     assert run.spike_counts.tolist() == per_unit and run.spike_counts.sum() == total
     got = [run.out[4999].item(), run.out[9999].item(), run.out[-1].item()]
     for value, printed in zip(got, outs):       # to 1e-9, or to the digits the reference prints
@@ -106,8 +115,9 @@ def test_reference_case_spikes_and_outputs(name, one_thread):
                                                        0.5 * 10.0 ** -len(repr(printed).split(".")[1])))
 
 
-def test_reference_case_a_in_detail(one_thread):
-    net, run = run_case("A", record=True)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_reference_case_a_in_detail(engine, one_thread):
+    net, run = run_case("A", record=True, engine=engine)
     spk = run.spk.numpy()
     assert np.flatnonzero(spk[:, 0]).tolist() == [0, 1, 2, 4, 7, 8, 9, 10, 11]
     later = sorted((k, i) for i, k in zip(*np.nonzero(spk[:, 1:]))) [:8]
@@ -125,14 +135,15 @@ def test_reference_case_a_in_detail(one_thread):
     assert run.all_fr.tolist() == [28, 11, 48, 31, 31, 48, 33, 18, 60, 47, 32, 32]
 
 
-def test_a_batch_gives_each_trial_what_it_gives_alone(one_thread):
-    """Three trials (case A's streams at s = 25 and 40, and another seed) as one batch: each row is
-    the single-trial simulation, spike for spike."""
-    net, u = LIFNetwork.load(TINY_GONOGO), u_go()
-    nt = 20000
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_batch_gives_each_trial_what_it_gives_alone(engine, one_thread):
+    """Three trials of 0.6 s (case A's streams at s = 25 and 40, and another seed) as one batch, on
+    two threads where the engine has them: each row is the single-trial simulation, spike for spike."""
+    net, u = LIFNetwork.load(TINY_GONOGO), u_go()[:, :121]
+    nt = 12000
     rows = [(25, streams(1, 12, nt)), (40, streams(1, 12, nt)), (25, streams(7, 12, nt))]
-    alone = [simulate(net, u, s, v0=v0, noise=noise) for s, (v0, noise, _) in rows]
-    batch = simulate(net, np.stack([u] * 3), np.array([s for s, _ in rows]),
+    alone = [simulate(net, u, s, v0=v0, noise=noise, engine=engine) for s, (v0, noise, _) in rows]
+    batch = simulate(net, np.stack([u] * 3), np.array([s for s, _ in rows]), engine=engine, threads=2,
                      v0=np.stack([r[1][0] for r in rows]), noise=np.stack([r[1][1] for r in rows], axis=1))
     for i, single in enumerate(alone):
         assert torch.equal(batch.spike_counts[i], single.spike_counts)
@@ -202,6 +213,18 @@ def test_command_line_grid_takes_other_scaling_factors(tmp_path, capsys, one_thr
     assert "scaling factors must be positive" in capsys.readouterr().err
 
 
+def test_command_line_threads_do_not_change_the_answer(tmp_path, one_thread):
+    """Each trial draws its own streams, so the table is the same on one thread or two."""
+    from rnncourse.spiking.cli import main
+
+    tables = []
+    for threads in ("1", "2"):
+        path = write_model(tmp_path / f"Task_go-nogo_tiny_{threads}.mat", TINY_GONOGO, "go-nogo")
+        assert main(["grid-search", str(path), "--trials", "3", "--seed", "4", "--threads", threads]) == 0
+        tables.append(scipy.io.loadmat(path)["all_perfs"].ravel().tolist())
+    assert tables[0] == tables[1] and len(set(tables[0])) > 1, tables
+
+
 def test_evaluate_with_coarser_steps_scores_the_downsampled_simulation(one_thread):
     """downsample=d reaches simulate: the same trials and streams scored by hand agree trial for trial."""
     from rnncourse.spiking.evaluation import correct, evaluate, spiking_trials
@@ -232,28 +255,93 @@ def test_the_spiking_rule_reads_the_window_only(task, label, out_tail, expected)
     assert correct(task, out, [label]).item() is expected
 
 
-def test_the_torch_path_of_a_gpu_gives_the_reference_raster_too(monkeypatch, one_thread):
-    """On a GPU the steps run in torch with a dense product; forced onto the CPU here, that path
-    reproduces case A (and CUDA, where present, runs the same code)."""
-    sim = importlib.import_module("rnncourse.spiking.simulate")       # the module, not the function
-
-    class TorchArrays(sim.Arrays):
-        def __init__(self, device, dtype):
-            super().__init__(device, dtype)
-            self.numpy = False
-
-    monkeypatch.setattr(sim, "Arrays", TorchArrays)
-    _, run = run_case("A")
-    assert run.spike_counts.tolist() == CASES["A"][-1]
-    assert run.out[9999].item() == pytest.approx(1.714071237, abs=1e-9)
+def short_go_trials(n):
+    """n Go-NoGo stimuli of 0.3 s (61 columns), Go in the even rows."""
+    u = np.zeros((n, 1, 61))
+    u[::2, 0, 10:30] = 1
+    return u
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_every_engine_draws_the_same_streams(one_thread):
+    """A seed gives the same initial voltages, noise and stimulation coins on every engine, so the
+    same spikes, and outputs to rounding (float64); a trial's streams do not depend on its batch."""
+    net, u = LIFNetwork.load(TINY_GONOGO), short_go_trials(4)
+    stims = {"mode": "exc", "dur": [1000, 3000], "units": [1, 4]}
+    runs = {engine: simulate(net, u, np.array([20.0, 20.0, 45.0, 45.0]), stims=stims, engine=engine, threads=2,
+                             generator=torch.Generator().manual_seed(11))
+            for engine in [e for e in ("compiled", "numpy", "torch") if e != "compiled" or compiled_engine()]}
+    numpy = runs["numpy"]
+    assert numpy.spike_counts.sum(dim=1).min() > 20, "every trial should spike"
+    for engine, run in runs.items():
+        assert torch.equal(run.spike_counts, numpy.spike_counts), engine
+        assert torch.allclose(run.out, numpy.out, atol=1e-9, rtol=0), engine
+    alone = simulate(net, u[0], 20.0, stims=stims, generator=torch.Generator().manual_seed(11))
+    assert torch.equal(alone.spike_counts, numpy.spike_counts[0])
+    unstimulated = simulate(net, u[0], 20.0, generator=torch.Generator().manual_seed(11))
+    assert not torch.equal(unstimulated.spike_counts, alone.spike_counts), "the stimulation should show"
+
+
+@requires_numba
+def test_compiled_float32_rounds_as_numpy_float32(one_thread):
+    """float32: the compiled steps do NumPy's float32 operations in NumPy's order, so the rasters of
+    four 1-s trials agree spike for spike (the readout, summed in another order, to rounding)."""
+    net, u = LIFNetwork.load(TINY_GONOGO), np.stack([u_go(), 0 * u_go()] * 2)
+    runs = [simulate(net, u, 25.0, engine=engine, dtype=torch.float32, record=True,
+                     generator=torch.Generator().manual_seed(4)) for engine in ("compiled", "numpy")]
+    assert runs[0].out.dtype == torch.float32 and runs[0].spk.sum() > 1000
+    assert torch.equal(runs[0].spk, runs[1].spk)
+    assert torch.allclose(runs[0].out, runs[1].out, atol=1e-5, rtol=0)
+
+
+def test_the_engine_is_chosen_by_device_numba_and_size(monkeypatch):
+    sim = importlib.import_module("rnncourse.spiking.simulate")      # the module, not the function
+    big = sim.COMPILED_FROM
+    assert pick_engine("auto", "cpu", big) == ("compiled" if compiled_engine() else "numpy")
+    assert pick_engine("auto", "cpu", big - 1) == "numpy", "too short to pay for loading numba"
+    assert pick_engine("auto", torch.device("cuda"), big) == "torch"
+    assert pick_engine("torch", "cpu", 1) == "torch"
+    with pytest.raises(ValueError, match="engine 'numpy' runs on the CPU only"):
+        pick_engine("numpy", "cuda", big)
+    with pytest.raises(ValueError, match=r"engine 'fast': use 'auto' or one of compiled, numpy, torch"):
+        pick_engine("fast", "cpu", big)
+    monkeypatch.setitem(sys.modules, "rnncourse.spiking.compiled", None)     # numba missing or failing
+    assert sim.compiled_engine() is None
+    monkeypatch.setattr(sim, "compiled_engine", lambda: None)
+    assert pick_engine("auto", "cpu", big) == "numpy"
+    with pytest.raises(ValueError, match=r"engine 'compiled' needs numba \(pip install numba\)"):
+        pick_engine("compiled", "cpu", big)
+
+
+@requires_numba
+def test_compiled_code_is_cached_in_a_private_folder_when_no_other_is_writable(monkeypatch):
+    """numba caches beside the module or in the user's cache folder; where it can write neither, the
+    compiled engine gives it a temporary folder of its own instead of failing at import."""
+    import numba
+    from numba.core import caching
+
+    from rnncourse.spiking.compiled import jit
+
+    def read_only(self):
+        raise OSError("read-only")
+
+    monkeypatch.setattr(numba.config, "CACHE_DIR", "")
+    for locator in (caching.InTreeCacheLocator, caching.UserWideCacheLocator):
+        monkeypatch.setattr(locator, "ensure_cache_path", read_only)
+    twice = jit(lambda a: 2 * a)
+    assert twice(21) == 42
+    assert numba.config.CACHE_DIR and "rnncourse-numba-" in numba.config.CACHE_DIR
+    assert any(p.suffix == ".nbi" for p in Path(numba.config.CACHE_DIR).rglob("*"))
+
+
+@requires_cuda
 def test_case_a_on_cuda():
+    """On a GPU the torch engine runs with a dense product: case A's raster still."""
     net = LIFNetwork.load(TINY_GONOGO)
     v0, noise, _ = streams(1, 12, 20000)
     run = simulate(net, u_go(), 25, v0=v0, noise=noise, device="cuda")
-    assert run.spike_counts.sum().item() == 428
+    assert run.out.device.type == "cuda"
+    assert run.spike_counts.tolist() == CASES["A"][-1]
+    assert run.out[9999].item() == pytest.approx(1.714071237, abs=1e-9)
 
 
 def test_command_line_grid_search_then_eval_with_plots(tmp_path, capsys, one_thread):
@@ -287,11 +375,39 @@ def trained_gonogo(tmp_path_factory):
     return save_mat(mat_path(tmp_path_factory.mktemp("rate"), task.name, 200, (4, 20), "sigmoid"), model, task, result)
 
 
+#: docs/reference/spiking.md section 12, trained network: (s, Go?, stream seed, total spikes, correct by section 9)
+TRAINED_CASES = [(25, 1, 11, 2658, True), (25, 0, 12, 1898, True), (50, 1, 11, 3150, False), (50, 0, 12, 3069, False)]
+
+
 @pytest.mark.slow
-def test_a_trained_gonogo_network_works_as_a_spiking_network_at_the_right_scale(trained_gonogo):
+def test_the_trained_network_cases_on_every_engine(trained_gonogo, one_thread):
+    """The reference's trained network cases (Go with seed 11 and NoGo with seed 12, at s = 25 and
+    50), float64 with the reference streams: their spike totals and verdicts, and on every engine
+    the same rasters and outputs (to 1e-9) as NumPy's."""
+    from rnncourse.spiking import correct
+
+    net = LIFNetwork.load(trained_gonogo)
+    u = np.zeros((4, 1, 201))
+    u[[0, 2], 0, 50:75] = 1
+    drawn = [streams(seed, 200, 20000) for *_, seed, _, _ in TRAINED_CASES]
+    runs = {engine: simulate(net, u, np.array([case[0] for case in TRAINED_CASES], float), engine=engine, threads=2,
+                             v0=np.stack([v0 for v0, _, _ in drawn]), noise=np.stack([n for _, n, _ in drawn], axis=1))
+            for engine in [e for e in ("compiled", "numpy", "torch") if e != "compiled" or compiled_engine()]}
+    numpy = runs["numpy"]
+    assert numpy.spike_counts.sum(dim=1).tolist() == [case[3] for case in TRAINED_CASES]
+    assert correct("go-nogo", numpy.out, [case[1] for case in TRAINED_CASES]).tolist() == \
+        [case[4] for case in TRAINED_CASES]
+    for engine, run in runs.items():
+        assert torch.equal(run.spike_counts, numpy.spike_counts), engine
+        assert torch.allclose(run.out, numpy.out, atol=1e-9, rtol=0), engine
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_a_trained_gonogo_network_works_as_a_spiking_network_at_the_right_scale(trained_gonogo, dtype):
     """Converted at s = 25 it passes spikeRNN's spiking rule on most of 20 fresh trials; at s = 50
-    its synapses are too weak and it fails most: the scaling factor matters."""
+    its synapses are too weak and it fails most: the scaling factor matters, in either precision."""
     from rnncourse.spiking import evaluate
 
-    result = evaluate(LIFNetwork.load(trained_gonogo), [25, 50], 20, seed=0)
+    result = evaluate(LIFNetwork.load(trained_gonogo), [25, 50], 20, seed=0, dtype=dtype)
     assert result.accuracy[0] >= 0.85 and result.accuracy[1] <= 0.5, result.accuracy

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-from rnncourse.device import pick_device
+from rnncourse.device import pick_device, usable_cores
 from rnncourse.rate.evaluation import EVAL_TRIALS, evaluate, make_generators
 from rnncourse.rate.losses import LOSS_FUNCTIONS
 from rnncourse.rate.many import train_many
@@ -182,13 +182,6 @@ def run_train(args, device):
     print(f"Training {outcome} ({result.seconds:.1f} s); last evaluation: {result.last_evaluation}\nSaved {path}")
 
 
-def _usable_cores():
-    """The CPU cores this process may run on (its affinity where the system tells it)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
 def run_train_many(args, device):
     """--n_networks K: seeds seed, seed+3, ..., seed+3(K-1) trained by train_many, each saved when it
     stops. A network draws from three streams, seeded seed (weights), seed+1 (trials) and seed+2
@@ -208,7 +201,7 @@ def run_train_many(args, device):
         print(f"seed {result.seed}: {outcome} ({result.seconds:.1f} s); {result.last_evaluation}; saved {path}",
               flush=True)
 
-    threads = args.threads or min(args.n_networks, _usable_cores())
+    threads = args.threads or min(args.n_networks, usable_cores())
     side_by_side = f", {threads} groups side by side" if device.type == "cpu" and threads > 1 else ""
     print(f"{args.n_networks} networks, seeds {', '.join(map(str, seeds))}; {build(seeds[0]).extra_repr()}\n"
           f"{_schedule(args, task, loss_fn, device)}{side_by_side}")

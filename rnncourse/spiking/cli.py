@@ -2,6 +2,9 @@
 
     python -m rnncourse.spiking grid-search MODEL_DIR_OR_FILE [--force] [--trials 100] [--scaling-factors S ...]
     python -m rnncourse.spiking eval MODEL.mat [--scaling-factor S] [--trials N] [--plot DIR]
+
+Both also take --seed, --device, --float64 and --threads (trials at once on the CPU; by default
+one per core this process may use).
 """
 
 import argparse
@@ -11,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rnncourse.device import pick_device
+from rnncourse.device import pick_device, usable_cores
 from rnncourse.spiking.evaluation import GRID_TRIALS, SCALING_FACTORS, evaluate, spiking_trials
 from rnncourse.spiking.grid import grid_search, model_files, read_fields, table
 from rnncourse.spiking.network import LIFNetwork
@@ -25,7 +28,7 @@ def options(args):
         device = "cuda" if torch.cuda.is_available() else "cpu"
     else:
         device = pick_device(args.device)       # a device that is not there: a clear error, not a trace
-    return {"seed": args.seed, "dtype": dtype, "device": device}
+    return {"seed": args.seed, "dtype": dtype, "device": device, "threads": args.threads or usable_cores()}
 
 
 def progress_bar(name):
@@ -114,6 +117,8 @@ def parser():
         sp.add_argument("--seed", type=int, default=0)
         sp.add_argument("--device", default="auto", help="auto, cpu or cuda")
         sp.add_argument("--float64", action="store_true", help="simulate in float64 (default float32)")
+        sp.add_argument("--threads", type=int, help="trials simulated at once on the CPU (default: one per usable "
+                        "core); the answer does not depend on it")
     return p
 
 

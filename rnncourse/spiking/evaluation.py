@@ -2,7 +2,7 @@
 
 Trials are the rate tasks' own (rnncourse.rate.tasks) with one more column, a copy of the last, so
 that a trial of T rate steps lasts exactly T·5 ms as a LIF simulation of 100·T steps. A trial is
-correct by spikeRNN's grid-search rule (spec section 8), read from a time in seconds on:
+correct by spikeRNN's grid-search rule (docs/reference/spiking.md section 9), read from a time in seconds on:
 
     go-nogo  from 0.5 s   Go: max out > 0.7      NoGo: max out < 0.3 (the signed max)
     xor      from 1.0 s   label +1: max out > 0.7    label -1: min out < -0.7
@@ -54,11 +54,12 @@ class SpikingEvaluation:
 
 
 def evaluate(net, scaling_factors, n_trials=GRID_TRIALS, *, task=None, seed=0, batch_size=400, downsample=1,
-             dtype=torch.float32, device="cpu", progress=None):
+             dtype=torch.float32, device="cpu", engine="auto", threads=1, progress=None):
     """Accuracy of `net` as a spiking network at each scaling factor, over n_trials fresh trials per
     factor (fresh trials, noise and initial voltages for every factor, as spikeRNN does). All
     (factor, trial) pairs run as one batch, `batch_size` rows at a time; progress(done, total).
-    downsample d > 1 simulates with steps d times longer (faster, not spikeRNN's search: d = 1)."""
+    downsample d > 1 simulates with steps d times longer (faster, not spikeRNN's search: d = 1).
+    engine and threads (trials simulated at once by the compiled engine): as simulate's."""
     task = task or net.task
     if task not in WINDOW_FROM:
         raise ValueError(f"no spiking rule for task {task!r}: it is one of {', '.join(WINDOW_FROM)}")
@@ -72,7 +73,7 @@ def evaluate(net, scaling_factors, n_trials=GRID_TRIALS, *, task=None, seed=0, b
     for start in range(0, len(s), batch_size):
         rows = slice(start, start + batch_size)
         run = simulate(net, u[rows], s[rows], downsample=downsample, generator=generator, dtype=dtype,
-                       device=device)
+                       device=device, engine=engine, threads=threads)
         right[rows] = correct(task, run.out.cpu(), labels[rows], run.dt).numpy()
         if progress:
             progress(min(start + batch_size, len(s)), len(s))

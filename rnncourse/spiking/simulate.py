@@ -1,19 +1,30 @@
 """The LIF network of spikeRNN's conversion, simulated step by step for a batch of trials at once.
 
-Every trial is a row of a (B, N) state, with its own input, scaling factor, initial voltages and
-noise; the weight matrix is shared and each row's recurrent input is divided by its own s. The
-update follows the reference algorithm step for step (spec: spiking-reference.md, section 3), so
-that in float64 with injected random streams a trial reproduces the reference numbers exactly.
-float32 (for searches) keeps the spike times in float64: refractoriness is a float comparison.
+Every trial has its own input, scaling factor, initial voltages and noise; the weight matrix is
+shared and each trial's recurrent input is divided by its own s. The update follows the reference
+algorithm step for step (docs/reference/spiking.md, section 5), so that in float64 with injected
+random streams a trial reproduces the reference numbers exactly, on every engine. float32 (for
+searches) keeps the spike times in float64: refractoriness is a float comparison.
+
+Engines (`engine=`), the same steps in the same order of floating-point operations:
+    compiled  numba, one trial per call, `threads` trials at a time (compiled.py)
+    numpy     whole-batch NumPy operations (arrays.py)
+    torch     the same in torch (arrays.py): a GPU's; it runs on the CPU too
+"auto" (pick_engine) is torch off the CPU; on the CPU compiled where numba can be imported, except
+for simulations too short to pay for loading it, and numpy otherwise. All draw the same random
+streams (streams.py): a seed gives the same spikes on each, and outputs to rounding.
 
 Units: seconds and mV. A stimulus u has one column per rate step (5 ms); LIF steps are 0.05 ms
 (times `downsample`), 100 per column, and step k ends at t = dt·(k+1).
 """
 
+import importlib
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+
+from rnncourse.spiking.streams import Streams
 
 DT = 0.00005            # s, one LIF step at downsample 1
 TM = 0.010              # s, membrane time constant
@@ -21,10 +32,14 @@ V_TH, V_RESET, V_PEAK = -40.0, -65.0, 30.0      # mV
 T_REF = 0.002           # s, absolute refractory period
 TR = 0.002              # s, synaptic rise time (0: single-exponential synapses)
 BIAS = -40.0            # mV, equal to the threshold
-NOISE_SD = 0.1          # mV added to v at every step
-V0_LOW, V0_HIGH = -65.0, 30.0     # initial voltages, uniform
 STIM_KICK = 0.5         # mV per step, with probability 1/2, while an optogenetic-style window is on
 FIRST_COUNTED = 9       # all_fr counts spikes from this step on (spikeRNN's 10th sample)
+RECORDINGS = ("REC", "spk", "rs", "IPSC", "hs")
+ENGINES = ("compiled", "numpy", "torch")
+# "auto" takes the compiled engine from this many trial-steps on (2.5 trials of 1 s): below it the
+# NumPy steps take less than the half second that importing numba and loading the compiled code
+# take once per process.
+COMPILED_FROM = 50_000
 
 
 @dataclass
@@ -78,20 +93,62 @@ def input_columns(nt, n_columns):
     return np.minimum((np.arange(nt) + 51) // 100, n_columns - 1)
 
 
+@dataclass
+class Trials:
+    """A batch made ready for an engine: what every engine reads, in float64."""
+    net: object             # LIFNetwork
+    B: int
+    nt: int
+    dt: float               # s
+    tr: float               # s
+    columns: np.ndarray     # (nt,) int: the stimulus column of each step
+    i_ext: np.ndarray       # (B, C, N) mV: w_in·u per trial and column (not scaled by s)
+    scale: np.ndarray       # (B,) 1/s
+    a_d: np.ndarray         # (N,) exp(-dt/td)
+    a_r: float              # exp(-dt/tr), 0 for single-exponential synapses
+    stim: Stimulation | None
+    kick: np.ndarray        # (N,) mV: +-STIM_KICK on the stimulated units, 0 elsewhere
+    streams: Streams
+
+
+def compiled_engine():
+    """The module of the compiled engine, or None where numba cannot be imported (missing, or its
+    LLVM library failing to load: OSError, or MemoryError under a grading memory limit)."""
+    try:
+        return importlib.import_module("rnncourse.spiking.compiled")
+    except (ImportError, OSError, MemoryError):
+        return None
+
+
+def pick_engine(engine, device, trial_steps):
+    """The engine that runs `trial_steps` (trials × steps) on `device`. "auto": torch off the CPU; on
+    the CPU the compiled engine where numba is present and the work pays for loading it, else
+    numpy. A named engine is checked (ValueError naming the problem and the fix)."""
+    on_cpu = torch.device(device).type == "cpu"
+    if engine == "auto":
+        if not on_cpu:
+            return "torch"
+        return "compiled" if trial_steps >= COMPILED_FROM and compiled_engine() else "numpy"
+    if engine not in ENGINES:
+        raise ValueError(f"engine {engine!r}: use 'auto' or one of {', '.join(ENGINES)}")
+    if engine != "torch" and not on_cpu:
+        raise ValueError(f"engine {engine!r} runs on the CPU only; on {device} use engine='torch' (or 'auto')")
+    if engine == "compiled" and compiled_engine() is None:
+        raise ValueError("engine 'compiled' needs numba (pip install numba); engine='numpy' runs without it")
+    return engine
+
+
 def simulate(net, u, scaling_factor, *, downsample=1, stims=None, tr=TR, v0=None, noise=None, coins=None,
-             record=False, generator=None, dtype=torch.float64, device="cpu"):
+             record=False, generator=None, dtype=torch.float64, device="cpu", engine="auto", threads=1):
     """Simulate LIFNetwork `net` on a batch of trials.
 
     u (B, Nin, C) stimuli, one column per rate step (or (Nin, C): one trial, and every output then
     has no batch dimension); scaling_factor: s, one for all trials or (B,). Random streams, drawn
-    from `generator` (a torch.Generator on the CPU) unless given: v0 (B, N) mV, noise (nt, B, N) mV
-    (row k added at step k), coins (nt, B) (used only inside the stimulation window). For one trial
-    they are (N,), (nt, N) and (nt,), as the reference numbers give them. Returns a Run of torch
-    tensors on `device`.
-
-    On the CPU the steps run in NumPy, whose small operations cost a microsecond where torch's cost
-    several (a trial is 20,000 steps), and the recurrent input gathers only the spiking units'
-    columns (a few per step); on a GPU they run in torch with a dense product.
+    trial by trial from keys that `generator` (a torch.Generator on the CPU) gives (streams.py),
+    unless given: v0 (B, N) mV, noise (nt, B, N) mV (row k added at step k), coins (nt, B) (read
+    only inside the stimulation window). For one trial they are (N,), (nt, N) and (nt,), as the
+    reference numbers give them. `engine` and `threads` (the compiled engine's trials at a time):
+    see the module's docstring. Returns a Run of torch tensors (on `device` for the torch engine).
     """
     single = np.ndim(u) == 2
     u = np.asarray(u, dtype=np.float64)
@@ -100,129 +157,26 @@ def simulate(net, u, scaling_factor, *, downsample=1, stims=None, tr=TR, v0=None
     if n_in != net.w_in.shape[1]:
         raise ValueError(f"u has {n_in} input channel(s), the network takes {net.w_in.shape[1]}")
     dt, nt, N = DT * downsample, 100 * (C - 1), net.N
+    name = pick_engine(engine, device, B * nt)
     stim = Stimulation.make(stims, N)
-    xp = Arrays(device, dtype)
-    s = np.broadcast_to(np.asarray(scaling_factor, dtype=np.float64), (B,))
-    scale = xp.array((1 / s)[:, None])
-    W_t = xp.array(net.w.T)                       # row j: the synapses from unit j onto every unit
-    w_out, td = xp.array(net.w_out), xp.array(net.td)
-    i_ext = xp.array(np.einsum("bic,ni->cbn", u, net.w_in))        # (C, B, N), not scaled by s
-    columns = input_columns(nt, C)
-    draws = Draws(generator, B, N, nt, v0, noise, coins, stim)
-    v = xp.array(draws.v0)
-    a_d = xp.array(np.exp(-dt / net.td))
-    a_r = float(np.exp(-dt / tr)) if tr > 0 else 0.0
-    x, h, r, hr, counts, counted = (xp.zeros((B, N)) for _ in range(6))
-    tlast = np.zeros((B, N)) if xp.numpy else torch.zeros(B, N, dtype=torch.float64, device=device)
-    out = xp.zeros((B, nt))
-    rec = {name: xp.zeros((B, N, nt)) for name in ("REC", "spk", "rs", "IPSC", "hs")} if record else {}
+    kick = np.zeros(N)
     if stim:
-        kick = np.zeros(N)
         kick[list(stim.units)] = STIM_KICK if stim.mode == "exc" else -STIM_KICK
-        kick = xp.array(kick)
-    for k in range(nt):
-        t = dt * (k + 1)
-        if record:
-            rec["IPSC"][:, :, k] = x
-        current = x + BIAS + i_ext[columns[k]]
-        active = xp.float(t > tlast + T_REF)
-        v = v + dt * active * (-v + current) / TM + xp.array(draws.noise(k))
-        if stim and stim.on <= k < stim.off:
-            v = v + xp.float(xp.array(draws.coin(k) < 0.5))[:, None] * kick
-        fired_mask = v >= V_TH
-        fired = bool(fired_mask.any())
-        spikes = xp.float(fired_mask)
-        if fired:
-            J = xp.recurrent(fired_mask, spikes, W_t) * scale
-            tlast = tlast + (t - tlast) * (fired_mask if xp.numpy else fired_mask.double())
-        if tr > 0:
-            x, h = a_d * x + dt * h, (a_r * h + J / (tr * td)) if fired else a_r * h
-            r, hr = a_d * r + dt * hr, a_r * hr + spikes / (tr * td)
-        else:
-            x = (a_d * x + J / td) if fired else a_d * x
-            r = a_d * r + spikes / td
-        out[:, k] = (r @ w_out) * scale[:, 0]
-        if fired:
-            counts += spikes
-            if k >= FIRST_COUNTED:
-                counted += spikes
-            v = v + (V_PEAK - v) * spikes
-        if record:
-            rec["rs"][:, :, k], rec["hs"][:, :, k], rec["spk"][:, :, k], rec["REC"][:, :, k] = r, h, spikes, v
-        if fired:
-            v = v + (V_RESET - v) * spikes
+    s = np.broadcast_to(np.asarray(scaling_factor, dtype=np.float64), (B,))
+    streams = Streams(generator, B, N, nt, v0, noise, coins, stimulated=stim is not None)
+    trials = Trials(net=net, B=B, nt=nt, dt=dt, tr=tr, columns=input_columns(nt, C),
+                    i_ext=np.einsum("bic,ni->bcn", u, net.w_in), scale=1 / s, a_d=np.exp(-dt / net.td),
+                    a_r=float(np.exp(-dt / tr)) if tr > 0 else 0.0, stim=stim, kick=kick, streams=streams)
+    if name == "compiled":
+        arrays = compiled_engine().run(trials, dtype, record, threads)
+    else:
+        from rnncourse.spiking import arrays as array_steps
+        arrays = array_steps.run(trials, dtype, record, device, library=name)
+    tensors = {k: torch.from_numpy(a) if isinstance(a, np.ndarray) else a for k, a in arrays.items()}
     T = nt * dt
-    run = Run(out=xp.torch(out), spike_counts=xp.torch(counts), all_fr=xp.torch(counted / T), dt=dt, nt=nt, T=T,
-              td=net.td, td0=net.td0, **{name: xp.torch(a) for name, a in rec.items()})
+    run = Run(out=tensors["out"], spike_counts=tensors["spike_counts"], all_fr=tensors["counted"] / T, dt=dt, nt=nt,
+              T=T, td=net.td, td0=net.td0, **{k: tensors[k] for k in RECORDINGS if k in tensors})
     if single:
-        for name in ("out", "spike_counts", "all_fr", *rec):
-            setattr(run, name, getattr(run, name)[0])
+        for k in ("out", "spike_counts", "all_fr", *(RECORDINGS if record else ())):
+            setattr(run, k, getattr(run, k)[0])
     return run
-
-
-class Arrays:
-    """The array library the steps run in: NumPy on the CPU, torch on another device; the loop's
-    arithmetic reads the same in both."""
-
-    def __init__(self, device, dtype):
-        self.device = torch.device(device)
-        self.numpy = self.device.type == "cpu"
-        self.dtype = dtype
-        self.np_dtype = np.float64 if dtype == torch.float64 else np.float32
-
-    def array(self, a):
-        if self.numpy:
-            return np.asarray(a, dtype=self.np_dtype)        # no copy when it is one already
-        return torch.as_tensor(np.asarray(a, dtype=np.float64), device=self.device).to(self.dtype)
-
-    def zeros(self, shape):
-        if self.numpy:
-            return np.zeros(shape, self.np_dtype)
-        return torch.zeros(shape, dtype=self.dtype, device=self.device)
-
-    def float(self, mask):
-        return mask.astype(self.np_dtype) if self.numpy else mask.to(self.dtype)
-
-    def recurrent(self, mask, spikes, W_t):
-        """(B, N): for each trial the sum of the rows of W_t of its spiking units."""
-        if not self.numpy:
-            return spikes @ W_t
-        rows, units = np.nonzero(mask)
-        J = np.zeros(spikes.shape, self.np_dtype)
-        np.add.at(J, rows, W_t[units])
-        return J
-
-    def torch(self, a):
-        return torch.from_numpy(a) if self.numpy else a
-
-
-class Draws:
-    """The random streams of a simulation: given (reference checks), or drawn from a torch.Generator
-    in chunks of steps (a (nt, B, N) noise array would not fit for a large batch)."""
-
-    CHUNK = 2_000_000        # noise values drawn at once
-
-    def __init__(self, generator, B, N, nt, v0, noise, coins, stim):
-        self.generator, self.B, self.N = generator, B, N
-        self.v0 = np.asarray(v0, np.float64).reshape(B, N) if v0 is not None else \
-            (V0_LOW + (V0_HIGH - V0_LOW) * torch.rand(B, N, generator=generator, dtype=torch.float64)).numpy()
-        self.given_noise = np.asarray(noise, np.float64).reshape(nt, B, N) if noise is not None else None
-        self.given_coins = np.asarray(coins, np.float64).reshape(nt, B) if coins is not None else None
-        self.steps = max(1, self.CHUNK // (B * N))
-        self.chunk_start, self.chunk = None, None
-        self.stim_coins = None
-        if stim and coins is None:      # coins are drawn only inside the window
-            self.stim_coins = torch.rand(stim.off - stim.on, B, generator=generator, dtype=torch.float64).numpy()
-            self.stim_on = stim.on
-
-    def noise(self, k):
-        if self.given_noise is not None:
-            return self.given_noise[k]
-        if self.chunk_start is None or k >= self.chunk_start + len(self.chunk):
-            self.chunk_start = k
-            self.chunk = NOISE_SD * torch.randn(self.steps, self.B, self.N, generator=self.generator,
-                                                dtype=torch.float64).numpy()
-        return self.chunk[k - self.chunk_start]
-
-    def coin(self, k):
-        return self.given_coins[k] if self.given_coins is not None else self.stim_coins[k - self.stim_on]
