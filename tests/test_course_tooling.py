@@ -87,6 +87,28 @@ def test_bad_assignment_config_is_named(course, change, expected):
     assert f"lab {LAB}" in str(error.value) or LAB in str(error.value)
 
 
+def set_rubric(cells, question, items):
+    """Make `items` the only RUBRIC cell of `question`, at its end."""
+    cells[:] = [c for c in cells if not c.source.startswith("# RUBRIC")]
+    start = index_of(cells, f"# BEGIN QUESTION\nname: {question}\n")
+    end = next(i for i in range(start, len(cells)) if cells[i].source.startswith("# END QUESTION"))
+    cells[end:end] = [nbformat.v4.new_raw_cell("# RUBRIC\n" + "\n".join(items))]
+
+
+@pytest.mark.parametrize("question, items, expected", [
+    ("why_h_longer", ["- points: 0.5", "  criterion: names h_0 as the starting state"],
+     ["RUBRIC of why_h_longer", "the rubric of 'why_h_longer' gives 0.5 points, the question 1"]),
+    ("why_h_longer", ["- 1: names h_0"], ["write the rubric as a list of criteria"]),
+    ("forward", ["- points: 1", "  criterion: right numbers"], ["a RUBRIC cell belongs inside a written question"]),
+])
+def test_a_rubric_must_be_a_written_questions_criteria_adding_up_to_its_points(course, question, items, expected):
+    edit_master(course, lambda cells: set_rubric(cells, question, items))
+    with pytest.raises(LabError) as error:
+        find_labs(course)
+    for text in expected:
+        assert text in str(error.value), str(error.value)
+
+
 def make_markdown(cells):
     i = index_of(cells, "# BEGIN QUESTION\nname: forward\n")
     cells[i] = nbformat.v4.new_markdown_cell(cells[i].source)

@@ -5,17 +5,24 @@ is graded once; each test works on a copy of its gradebook folder.
 """
 
 import csv
+import html
 import re
 import shutil
 
 import pytest
 
+from rnncourse.course.authoring.labs import read_lab
 from rnncourse.course.demo import WEAK_ANSWER
 
+from helpers.cache import REPO
 from helpers.chromium import launch, needs_chromium
 from helpers.command import rnncourse
 
 LAB, WRITTEN = "01-forward", "why_h_longer"
+
+
+def reviewed_lab():
+    return read_lab(REPO / "solutions" / f"{LAB}.ipynb")
 
 
 def read_csv(path):
@@ -65,6 +72,13 @@ def test_review_pages_show_every_answer_under_a_code(reviewed):
     assert "(blank)" in sections[codes["blank.ipynb"]]
     assert "Not readable" in sections[codes["broken.ipynb"]]
     assert "Type your answer here" not in page
+    rubric = page.index('<div class="rubric">')
+    assert rubric < page.index("<section"), "the rubric comes before the answers"
+    question = next(q for q in reviewed_lab().questions if q.name == WRITTEN)
+    assert question.rubric and sum(p for p, _ in question.rubric) == question.points
+    for p, criterion in question.rubric:
+        assert f"<tr><td>{p:g}</td><td>{html.escape(criterion)}</td></tr>" in page
+    assert "<summary>Model answer</summary>" in page and "state before any input" in page[rubric:page.index("<section")]
     index = (grades / "review" / "index.html").read_text()
     assert re.search(rf'{WRITTEN}</a></td><td>1</td><td>4</td><td>2</td>', index), index
     sheet = read_csv(grades / "manual-scores.csv")

@@ -141,7 +141,11 @@ def _read_questions(lab, cells):
             if current is None or not current.manual:
                 raise LabError(f"lab {lab.name}, cell {i}: a RUBRIC cell belongs inside a written question "
                                "(manual: true), between its BEGIN QUESTION and END QUESTION.")
-            current.rubric = _rubric(cell.source, f"lab {lab.name}, cell {i} (RUBRIC of {current.name})")
+            if current.rubric:
+                raise LabError(f"lab {lab.name}, cell {i}: question {current.name!r} has a second RUBRIC cell; "
+                               "put all its criteria in one.")
+            rubric_at = f"lab {lab.name}, cell {i} (RUBRIC of {current.name})"
+            current.rubric = _rubric(cell.source, rubric_at)
             continue
         if not match:
             tests += bool(open_blocks and open_blocks[-1][0] == "TESTS" and cell.cell_type == "code")
@@ -190,7 +194,7 @@ def _read_questions(lab, cells):
                                    "add a BEGIN TESTS block or set 'manual: true'.")
                 current.points = _question_points(current.points, tests, f"{where} ({current.name})")
                 if current.rubric and sum(p for p, _ in current.rubric) != current.points:
-                    raise LabError(f"{where}: the rubric of {current.name!r} gives "
+                    raise LabError(f"{rubric_at}: the rubric of {current.name!r} gives "
                                    f"{sum(p for p, _ in current.rubric):g} points, the question {current.points:g}; "
                                    "make the criteria add up to the question's points.")
                 lab.questions.append(current)

@@ -25,14 +25,23 @@ HIDDEN_FIRST_LINE = re.compile(r"^\s*#.*\bhidden\b", re.I)
 TEST_NAME = re.compile(r"^def\s+(\w+)\s*\(", re.M)
 
 
-def master_secrets(master_path):
-    """(solution snippets, hidden test function names) of a master notebook.
+@dataclass(frozen=True)
+class MasterParts:
+    """A master notebook split by who may see it."""
+    snippets: set          # solution code (secret)
+    hidden_names: set      # names of the hidden test functions (secret)
+    hidden_cells: list     # sources of the hidden test cells (secret)
+    given: list            # every text students get from this master: prompts, given code, public tests
+
+
+def master_parts(master_path):
+    """Split a master notebook into what is secret and what students are given.
 
     A solution line that students also see in code given to them (a `with torch.no_grad():` in
     a cell they complete, say) is no secret, and is left out.
     """
     nb = nbformat.read(master_path, as_version=4)
-    snippets, hidden, given = set(), set(), []
+    snippets, names, hidden, given = set(), set(), [], []
     block = None
     for cell in nb.cells:
         first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
@@ -40,19 +49,26 @@ def master_secrets(master_path):
         if boundary:
             block = boundary.group(2).upper() if boundary.group(1).upper() == "BEGIN" else None
             continue
-        if cell.cell_type != "code":
-            continue
+        if cell.cell_type == "raw":
+            continue                        # the config and the rubrics: never given
         if block == "SOLUTION":
-            secret, shown = _split_solution_cell(cell.source)
-            snippets |= secret
-            given += shown
-        elif block == "TESTS":
-            if HIDDEN_FIRST_LINE.match(first):
-                hidden |= set(TEST_NAME.findall(cell.source))
+            if cell.cell_type == "code":
+                secret, shown = _split_solution_cell(cell.source)
+                snippets |= secret
+                given += shown
+        elif block == "TESTS" and HIDDEN_FIRST_LINE.match(first):
+            names |= set(TEST_NAME.findall(cell.source))
+            hidden.append(cell.source)
         else:
             given.append(cell.source)
     shown = "\n".join(given)
-    return {s for s in snippets if s not in shown}, hidden
+    return MasterParts({s for s in snippets if s not in shown}, names, hidden, given)
+
+
+def master_secrets(master_path):
+    """(solution snippets, hidden test function names) of a master notebook."""
+    parts = master_parts(master_path)
+    return parts.snippets, parts.hidden_names
 
 
 def _split_solution_cell(source):
@@ -108,11 +124,13 @@ class Secrets:
 def course_secrets(root, labs):
     """Every secret of the course at `root` (labs: authoring.labs.Lab): solution code, model answers
     and rubrics of written questions, hidden tests and their support files, and the wrong and correct
-    answers kept as test fixtures. A line that students get anyway (in a student notebook, a public
-    test or the package's own source) is no secret."""
+    answers kept as test fixtures. A line that students get anyway (given in a master, or in the
+    package's own source) is no secret."""
     root = Path(root)
-    given = [text for path in (root / "labs").glob("*.ipynb")
-             for _, text in notebook_texts(path.read_text(encoding="utf-8"))]
+    parts = {lab.name: master_parts(lab.master) for lab in labs}
+    # What students are given: the masters' prompts, given code and public tests, and the package's
+    # source (the public tests shipped in it included). Not labs/: a leak there must still be found.
+    given = [text for part in parts.values() for text in part.given]
     given += [path.read_text(encoding="utf-8") for path in (root / "rnncourse").rglob("*.py")]
     public, given = _stripped(given), "\n".join(given)
     lines, snippets, names = {}, {}, {}
@@ -123,11 +141,10 @@ def course_secrets(root, labs):
                 lines.setdefault(line, what)
 
     for lab in labs:
-        solution, hidden = master_secrets(lab.master)
-        snippets.update({s: f"lab {lab.name}: solution code" for s in solution if s not in given})
-        names.update(dict.fromkeys(hidden, f"lab {lab.name}: hidden test"))
-        nb = nbformat.read(lab.master, as_version=4)
-        for source in _hidden_test_cells(nb):
+        part = parts[lab.name]
+        snippets.update({s: f"lab {lab.name}: solution code" for s in part.snippets if s not in given})
+        names.update(dict.fromkeys(part.hidden_names, f"lab {lab.name}: hidden test"))
+        for source in part.hidden_cells:
             secret_lines(source, f"lab {lab.name}: hidden test")
         for question in lab.questions:
             secret_lines(question.model_answer, f"lab {lab.name}: model answer of {question.name}")
@@ -146,18 +163,6 @@ def course_secrets(root, labs):
 
 def _stripped(texts):
     return {line.strip() for text in texts for line in text.splitlines() if line.strip()}
-
-
-def _hidden_test_cells(nb):
-    """Sources of the hidden test cells of a master notebook."""
-    inside = False
-    for cell in nb.cells:
-        first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
-        boundary = BOUNDARY.match(first) if cell.cell_type == "raw" else None
-        if boundary:
-            inside = boundary.group(1).upper() == "BEGIN" and boundary.group(2).upper() == "TESTS"
-        elif inside and cell.cell_type == "code" and HIDDEN_FIRST_LINE.match(first):
-            yield cell.source
 
 
 def notebook_texts(raw):
