@@ -1,5 +1,7 @@
 """rnncourse.checks, which the labs' hidden tests use: each check catches what it says, and only that."""
 
+import importlib
+
 import numpy as np
 import pytest
 import torch
@@ -8,37 +10,154 @@ from torch.autograd import grad as imported_grad
 from rnncourse.course.kernel.checks import ShortcutError, by_hand, python_steps, refusing, replay, unchanged
 
 
-def test_by_hand_stops_every_route_into_autograd_and_puts_it_back():
-    x = torch.tensor(2.0, requires_grad=True)
-    routes = {
-        "backward": lambda: (x ** 2).backward(),
-        "torch.autograd.grad": lambda: torch.autograd.grad(x ** 2, x),
-        "an alias imported earlier": lambda: imported_grad(x ** 2, x),
-        "torch.func.grad": lambda: torch.func.grad(lambda t: t ** 3)(torch.tensor(2.0)),
-        "torch.autograd.functional.jacobian": lambda: torch.autograd.functional.jacobian(lambda t: t ** 2, x),
+def square_derivative(route):
+    """d(x^2)/dx at x = 2 by `route`: an answer that hands the work to something else."""
+    x = torch.tensor(2.0, dtype=torch.float64)
+    return route(x)
+
+
+def reverse_mode_routes():
+    from torch.autograd import Variable
+
+    def backward(x):
+        x = x.clone().requires_grad_()
+        with torch.enable_grad():
+            (x ** 2).backward()
+        return x.grad
+
+    def restored_engine(x):        # put the real engine back from where by_hand might keep it
+        kept = type(Variable._execution_engine).__dict__.get("_engine", Variable._execution_engine)
+        Variable._execution_engine = kept
+        return backward(x)
+
+    def fresh_engine(x):
+        from rnncourse.course.kernel import rules
+        x = x.clone().requires_grad_()
+        with torch.enable_grad():
+            y = x ** 2
+        return rules._ENGINE().run_backward((y,), (torch.ones(()),), False, False, (x,), False, False)[0]
+
+    def without_torch_function(x):
+        with torch._C.DisableTorchFunction():
+            return backward(x)
+
+    return {
+        "backward()": backward,
+        "torch.autograd.grad": lambda x: torch.autograd.grad(x.clone().requires_grad_() ** 2,
+                                                              x.requires_grad_())[0],
+        "an alias imported earlier": lambda x: imported_grad(x.requires_grad_() ** 2, x)[0],
+        "torch.func.grad": lambda x: torch.func.grad(lambda t: t ** 2)(x),
+        "torch.func.jacrev": lambda x: torch.func.jacrev(lambda t: t ** 2)(x),
+        "torch.func.vjp": lambda x: torch.func.vjp(lambda t: t ** 2, x)[1](torch.ones(()))[0],
+        "torch.autograd.functional.jacobian": lambda x: torch.autograd.functional.jacobian(lambda t: t ** 2, x),
+        "the real engine put back": restored_engine,
+        "a new engine": fresh_engine,
+        "torch functions switched off": without_torch_function,
     }
-    for name, route in routes.items():
-        with by_hand():
-            try:
-                route()
-            except ShortcutError as error:
-                assert "by hand" in str(error)
-            else:
-                pytest.fail(f"{name} got past by_hand()")
-    (got,) = torch.autograd.grad(x ** 3, x)           # outside, autograd works again
-    assert got.item() == 12.0
 
 
-def test_by_hand_stops_recurrent_modules_but_not_plain_arithmetic():
-    rnn, cell, lstm = torch.nn.RNN(2, 3), torch.nn.RNNCell(2, 3), torch.nn.LSTM(2, 3)
-    x = torch.randn(4, 1, 2)
+def forward_mode_routes():
+    import torch.autograd.forward_ad as fwad
+
+    def dual(x):
+        with fwad.dual_level():
+            return fwad.unpack_dual(fwad.make_dual(x, torch.ones(())) ** 2).tangent
+
+    return {
+        "forward_ad dual numbers": dual,
+        "torch.func.jvp": lambda x: torch.func.jvp(lambda t: t ** 2, (x,), (torch.ones(()),))[1],
+        "torch.func.jacfwd": lambda x: torch.func.jacfwd(lambda t: t ** 2)(x),
+        "torch.autograd.functional.jacobian, forward mode": lambda x: torch.autograd.functional.jacobian(
+            lambda t: t ** 2, x, vectorize=True, strategy="forward-mode"),
+    }
+
+
+def other_routes():
+    import sympy
+    from scipy.optimize import approx_fprime
+
+    def complex_step_python(x):
+        return ((complex(x.item(), 1e-30)) ** 2).imag / 1e-30
+
+    def complex_step_torch(x):
+        return ((x + 1e-30j) ** 2).imag / 1e-30
+
+    def complex_step_numpy(x):
+        z = np.array(x.item()) + np.array(1e-30) * np.sqrt(np.array(-1.0, dtype=np.complex128))
+        return (z ** 2).imag / 1e-30
+
+    def symbolic(x):
+        t = sympy.Symbol("t")
+        return float(sympy.diff(t ** 2, t).subs(t, x.item()))
+
+    return {
+        "complex step, Python numbers": complex_step_python,
+        "complex step, torch": complex_step_torch,
+        "complex step, NumPy": complex_step_numpy,
+        "sympy": symbolic,
+        "scipy's numerical derivative": lambda x: approx_fprime([x.item()], lambda v: v[0] ** 2, 1e-8)[0],
+        "a thread": lambda x: __import__("threading").Thread(target=print).start(),
+        "the profiler removed": lambda x: (__import__("sys").setprofile(None), 2 * x)[1],
+        "the torch mode popped": lambda x: (torch._C._pop_torch_function_stack(), 2 * x)[1],
+    }
+
+
+ROUTES = {**reverse_mode_routes(), **forward_mode_routes(), **other_routes()}
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+def test_by_hand_refuses_every_route_that_differentiates_for_the_answer(route):
+    """Every kind of automatic, symbolic or numerical differentiation, the complex-step trick and any
+    removal of the checks fail the answer, even when it catches the error itself."""
+    def answer(x):
+        try:
+            return ROUTES[route](x)
+        except Exception:                   # a determined answer swallows the error ...
+            return 2 * x
+    with pytest.raises(ShortcutError), by_hand():       # ... and still fails
+        square_derivative(answer)
+    x = torch.tensor(2.0, requires_grad=True)
+    (got,) = torch.autograd.grad(x ** 3, x)           # afterwards autograd works again
+    assert got.item() == 12.0 and torch.is_grad_enabled()
+    assert torch._C._len_torch_function_stack() == 0 and __import__("sys").getprofile() is None
+
+
+def test_by_hand_lets_the_formula_through():
+    def derivative(x):          # worked out by hand: d(x^2)/dx = 2x, in torch and in NumPy
+        return 2 * x, 2 * np.asarray(x.item())
     with by_hand():
-        for module, inputs in [(rnn, x), (cell, x[0]), (lstm, x)]:
-            with pytest.raises(ShortcutError, match="nn\\."):
-                module(inputs)
-        h = torch.tanh(x[0] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0)     # the step by hand is fine
-        assert h.shape == (1, 3)
+        got, also = square_derivative(derivative)
+    assert got.item() == 4.0 and also == 4.0
+
+
+RECURRENT = {
+    "nn.RNN": lambda rnn, x: rnn(x),
+    "nn.RNNCell": lambda rnn, x: torch.nn.RNNCell(2, 3)(x[0]),
+    "nn.LSTM": lambda rnn, x: torch.nn.LSTM(2, 3)(x),
+    "nn.GRUCell": lambda rnn, x: torch.nn.GRUCell(2, 3)(x[0]),
+    "torch._VF.rnn_tanh_cell": lambda rnn, x: torch._VF.rnn_tanh_cell(x[0], torch.zeros(1, 3), rnn.weight_ih_l0,
+                                                                     rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0),
+    "torch._VF.rnn_tanh": lambda rnn, x: torch._VF.rnn_tanh(x, torch.zeros(1, 1, 3), rnn._flat_weights, True, 1,
+                                                           0.0, False, False, False),
+    "nn.RNN's forward kept from before": lambda rnn, x: SAVED_FORWARD(rnn, x),
+}
+SAVED_FORWARD = torch.nn.RNN.forward
+
+
+@pytest.mark.parametrize("route", list(RECURRENT))
+def test_by_hand_refuses_torchs_recurrent_modules_and_kernels_however_reached(route):
+    rnn, x = torch.nn.RNN(2, 3), torch.randn(4, 1, 2)
+    with pytest.raises(ShortcutError), by_hand():
+        RECURRENT[route](rnn, x)
     assert rnn(x)[0].shape == (4, 1, 3)
+
+
+def test_by_hand_lets_the_step_by_hand_through():
+    rnn, x = torch.nn.RNN(2, 3), torch.randn(4, 1, 2)
+    with by_hand():
+        h = torch.tanh(x[0] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0)
+    want = torch.tanh(x[0] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0)
+    assert torch.equal(h, want.detach())
 
 
 def test_unchanged_names_the_argument_changed_in_place():
@@ -82,7 +201,10 @@ def test_python_steps_grow_with_a_loop_and_not_without_one():
     def vectorised(x):
         return x.sum()
 
-    for fn, grows in [(with_loop, True), (with_comprehension, True), (vectorised, False)]:
+    def loop_in_map(x):        # no line of notebook code runs per item: the torch operations show it
+        return torch.stack(list(map(x.__getitem__, range(len(x))))).sum()
+
+    for fn, grows in [(with_loop, True), (with_comprehension, True), (loop_in_map, True), (vectorised, False)]:
         short, long = python_steps(fn, torch.ones(5))[1], python_steps(fn, torch.ones(50))[1]
         assert (long > short) == grows, (fn.__name__, short, long)
     result, _ = python_steps(vectorised, torch.ones(4))
@@ -114,3 +236,64 @@ def test_refusing_stops_the_package_function_under_any_name_and_puts_it_back():
             student_answer(seq, table)
         assert float(seq[0] @ table @ seq[1]) == pytest.approx(0.2), "other code still runs"
     assert student_answer(seq, table).item() == pytest.approx(0.2)
+
+
+def test_python_steps_cannot_be_blinded():
+    import sys
+
+    def untraced_loop(x):
+        sys.settrace(None)
+        return sum(v for v in x)
+
+    def threaded_loop(x):
+        import threading
+        box = []
+        thread = threading.Thread(target=lambda: box.append(sum(v for v in x)))
+        thread.start()
+        thread.join()
+        return box[0]
+
+    for answer in (untraced_loop, threaded_loop):
+        with pytest.raises(ShortcutError):
+            python_steps(answer, torch.ones(50))
+    assert sys.gettrace() is None
+
+
+def copies_of(function):
+    """A package function as an answer might copy it, whatever it is then called."""
+    import importlib.util
+    import inspect
+    import textwrap
+    import types
+
+    rebuilt = types.FunctionType(function.__code__, function.__globals__, "my_own")
+    namespace = dict(function.__globals__)
+    exec(textwrap.dedent(inspect.getsource(function)).replace(f"def {function.__name__}(", "def mine("), namespace)
+    spec = importlib.util.spec_from_file_location("a_second_copy", inspect.getsourcefile(function))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {"types.FunctionType on its code": rebuilt, "exec of its source, renamed": namespace["mine"],
+            "a second import of its module": getattr(module, function.__name__)}
+
+
+def test_refusing_refuses_copies_of_the_function_and_calls_on_stand_in_objects():
+    from rnncourse import bigram
+    fixed_points = importlib.import_module("rnncourse.rate.analysis.fixed_points")
+
+    seq, table = torch.eye(2), torch.tensor([[0.8, 0.2], [0.4, 0.6]])
+    for route, copy in copies_of(bigram.sequence_probability).items():
+        with pytest.raises(ShortcutError, match="sequence_probability"), refusing(bigram.sequence_probability):
+            try:
+                copy(seq, table)
+            except Exception:
+                pass
+        assert copy(seq, table).item() == pytest.approx(0.2), route
+
+    class StandIn:              # not a RateRNN: only what the package's function reads from one
+        def __init__(self, model):
+            self.__dict__.update(vars(model))
+    from rnncourse.rate import RateRNN
+    model = RateRNN(4, 1, seed=0)
+    jacobian = copies_of(fixed_points.jacobian)["types.FunctionType on its code"]
+    with pytest.raises(ShortcutError, match="jacobian"), refusing(fixed_points.jacobian):
+        jacobian(StandIn(model), torch.zeros(4))

@@ -2,17 +2,20 @@
 
 Every requirement checked here is stated in the lab's text where it applies:
 
-    with by_hand(): ...            inside, autograd (backward, torch.autograd.grad, torch.func) and
-                                   torch's recurrent modules (nn.RNN, nn.RNNCell, ...) raise
-                                   ShortcutError: for questions that ask for a gradient or a step
-                                   worked out by hand
+    with by_hand(): ...            inside, any automatic differentiation (reverse or forward mode,
+                                   torch.autograd, torch.func, a new engine), complex arithmetic
+                                   (torch, NumPy, Python), symbolic or numerical differentiation
+                                   libraries, and torch's recurrent modules and kernels fail the
+                                   answer (ShortcutError): for a gradient or a step worked out by hand
     unchanged(f, *args)            f(*args), failing if f changed a tensor or array it was given
-    python_steps(f, *args)         (f(*args), how many lines of notebook code ran): a Python loop
-                                   over the input shows as a count that grows with its length
+    python_steps(f, *args)         (f(*args), steps): the lines of notebook code and the torch
+                                   operations run, so a Python loop over the input, even one hidden
+                                   in map, shows as a count that grows with its length
     replay(env, names, **inputs)   the notebook's cell that computes `names` run again on other
                                    inputs: for answers written as lines in a cell, not a function
-    with refusing(f, ...): ...     inside, the course package's own functions f raise AssertionError:
-                                   rnncourse holds worked versions of some answers, for later labs
+    with refusing(f, ...): ...     inside, the functions f (the course package's worked versions of
+                                   some answers, or a library's) and any copy of their code fail
+                                   the answer, whatever they are called or called on
     probe(env, function, *args)    function(the notebook's namespace, *args), run where the answer
                                    runs: for what a test must look at inside the kernel (a graph)
     graph_gradients(env, name, args, wrt)   the notebook's function called, and the gradients through
@@ -74,19 +77,21 @@ def _rule(rule, here):
 
 
 def by_hand():
-    """A context in which autograd and torch's recurrent modules raise ShortcutError (rules.by_hand)."""
+    """A context in which any differentiation but the answer's own formulas, and torch's recurrent
+    modules and kernels, fail the answer with ShortcutError (rules.by_hand)."""
     return _rule(("by_hand",), rules.by_hand)
 
 
 def refusing(*functions):
-    """A context in which each of `functions` (of rnncourse) raises an AssertionError (rules.refusing)."""
+    """A context in which each of `functions` (of rnncourse or a library), or a copy of its code,
+    fails the answer (rules.refusing)."""
     names = [(f.__module__, f.__qualname__) for f in (getattr(f, "__func__", f) for f in functions)]
     return _rule(("refusing", names), lambda: rules.refusing(*functions))
 
 
 def python_steps(call, *args, **kwargs):
-    """(call(*args, **kwargs), lines): how many lines of notebook code ran during the call, counting
-    each pass through a loop or comprehension again (rules.python_steps)."""
+    """(call(*args, **kwargs), steps): the lines of notebook code run during the call, each pass
+    through a loop or comprehension counted again, plus the torch operations (rules.python_steps)."""
     if _remote(call):
         return call._kernel_steps(args, kwargs)
     return rules.python_steps(call, *args, **kwargs)
