@@ -7,7 +7,15 @@ import pytest
 import torch
 from torch.autograd import grad as imported_grad
 
-from rnncourse.course.kernel.checks import ShortcutError, by_hand, python_steps, refusing, replay, unchanged
+from rnncourse.course.kernel.checks import (
+    ShortcutError,
+    by_hand,
+    python_steps,
+    refusing,
+    refusing_package,
+    replay,
+    unchanged,
+)
 
 
 def square_derivative(route):
@@ -297,3 +305,37 @@ def test_refusing_refuses_copies_of_the_function_and_calls_on_stand_in_objects()
     jacobian = copies_of(fixed_points.jacobian)["types.FunctionType on its code"]
     with pytest.raises(ShortcutError, match="jacobian"), refusing(fixed_points.jacobian):
         jacobian(StandIn(model), torch.zeros(4))
+
+
+def test_refusing_package_refuses_every_worked_version_but_what_the_question_allows():
+    """Every route into the package's teaching code from the answer fails: a call by any name, a
+    torch module's __call__, a copy of the code, a stand-in object; the allowed function (and what
+    it calls in turn) runs."""
+    from rnncourse import bigram, rnn
+    from rnncourse.rate import RateRNN
+
+    seq, table = torch.eye(2), torch.tensor([[0.8, 0.2], [0.4, 0.6]])
+    model = RateRNN(4, 1, seed=0)
+    u = torch.zeros(1, 1, 5)
+    fixed_points = importlib.import_module("rnncourse.rate.analysis.fixed_points")
+
+    class StandIn:              # not a RateRNN: it hands over what the package's function asks of one
+        def __getattr__(self, name):
+            return getattr(model, name)
+
+    routes = {
+        "a function": lambda: bigram.sequence_probability(seq, table),
+        "a torch module's call": lambda: model(u),
+        "a stand-in object": lambda: fixed_points.jacobian(StandIn(), torch.zeros(1, 4)),
+        **{route: (lambda f=copy: f(seq, table)) for route, copy in copies_of(bigram.sequence_probability).items()},
+    }
+    for route, call in routes.items():
+        with pytest.raises(ShortcutError, match="course package's"), refusing_package(rnn.relu):
+            try:
+                call()
+            except Exception:
+                pass
+        assert call() is not None, route           # outside, each runs
+    with refusing_package(rnn.relu):
+        assert torch.equal(rnn.relu(torch.tensor([-1.0, 2.0])), torch.tensor([0.0, 2.0]))
+        assert float(seq[0] @ table @ seq[1]) == pytest.approx(0.2)

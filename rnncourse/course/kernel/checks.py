@@ -16,6 +16,8 @@ Every requirement checked here is stated in the lab's text where it applies:
     with refusing(f, ...): ...     inside, the functions f (the course package's worked versions of
                                    some answers, or a library's) and any copy of their code fail
                                    the answer, whatever they are called or called on
+    with refusing_package(g, ...): inside, the answer may call none of the course package's teaching
+                                   code but g, ...: every worked version it holds is refused at once
     probe(env, function, *args)    function(the notebook's namespace, *args), run where the answer
                                    runs: for what a test must look at inside the kernel (a graph)
     graph_gradients(env, name, args, wrt)   the notebook's function called, and the gradients through
@@ -39,7 +41,7 @@ import inspect
 import numpy as np
 import torch
 
-from . import rules
+from . import refusals, rules
 from .rules import ShortcutError
 
 # The rules around the calls a test makes, when its answers are proxies: the kernel applies them.
@@ -84,9 +86,16 @@ def by_hand():
 
 def refusing(*functions):
     """A context in which each of `functions` (of rnncourse or a library), or a copy of its code,
-    fails the answer (rules.refusing)."""
+    fails the answer (refusals.refusing)."""
     names = [(f.__module__, f.__qualname__) for f in (getattr(f, "__func__", f) for f in functions)]
-    return _rule(("refusing", names), lambda: rules.refusing(*functions))
+    return _rule(("refusing", names), lambda: refusals.refusing(*functions))
+
+
+def refusing_package(*allowed):
+    """A context in which notebook code may call none of the course package's teaching code but the
+    `allowed` functions (those the question's own answer needs), in any way (refusals.refusing_package)."""
+    names = [(f.__module__, f.__qualname__) for f in (getattr(f, "__func__", f) for f in allowed)]
+    return _rule(("refusing_package", names), lambda: refusals.refusing_package(*allowed))
 
 
 def python_steps(call, *args, **kwargs):
@@ -257,4 +266,4 @@ def _assigns_only(node, names):
 
 
 __all__ = ["ShortcutError", "by_hand", "close", "graph_gradients", "numbers", "probe", "python_steps", "refusing",
-           "replay", "unchanged"]
+           "refusing_package", "replay", "unchanged"]

@@ -3,8 +3,6 @@
     by_hand()               for work the text asks to be done by hand: no automatic differentiation
                             of any kind, no complex-step trick, no symbolic or numerical
                             differentiation library, no recurrent module or kernel of torch
-    refusing(f, ...)        the course package's functions f, and any function whose code is a copy
-                            of one of them, fail the answer
     python_steps(f, *args)  (f(*args), steps): the lines of notebook code and the torch operations
                             run, so that a loop over the input shows as a count that grows with it
 
@@ -20,7 +18,6 @@ process, and sends them along with the call when it runs in a grading kernel (se
 """
 
 import contextlib
-import inspect
 import re
 import sys
 import threading
@@ -28,9 +25,9 @@ from pathlib import Path
 
 import torch
 
-from .watch import ShortcutError, fingerprint, is_notebook_code, library_folders, watching
+from .watch import ShortcutError, is_notebook_code, library_folders, watching
 
-__all__ = ["ShortcutError", "by_hand", "python_steps", "refusing"]
+__all__ = ["ShortcutError", "by_hand", "python_steps"]
 
 BY_HAND = ("the question asks for it worked out by hand, with the formulas of the text")
 # torch functions that differentiate, and the kernels torch's recurrent modules run (torch._VF.gru_cell,
@@ -121,7 +118,8 @@ def by_hand():
     libraries, maths = library_folders(), _differentiation_folders()
     scanned = {}
 
-    def on_call(code):
+    def on_call(frame):
+        code = frame.f_code
         if code.co_filename.startswith(maths):
             return f"this answer differentiated with a library ({Path(code.co_filename).name}): {BY_HAND}"
         if is_notebook_code(code, libraries):
@@ -183,63 +181,6 @@ def by_hand():
             yield
     finally:
         variable._execution_engine = _ENGINE()
-
-
-def _refusal(function):
-    """What refusing `function` says: the course package's worked version, or a library's."""
-    if function.__module__.split(".")[0] == "rnncourse":
-        return f"this answer calls the course package's own worked version ({function.__qualname__}): write it yourself"
-    return (f"this answer calls {function.__module__}.{function.__qualname__}, which does what the question "
-            "asks you to write yourself")
-
-
-def _stand_in(function):
-    """Code for `function` that raises an AssertionError saying what was refused (it runs in the
-    function's own module, so it raises a built-in error)."""
-    namespace = {}
-    exec(f"def refuse(*args, **kwargs):\n    raise AssertionError({_refusal(function)!r})", namespace)
-    return namespace["refuse"].__code__.replace(co_name=function.__name__)
-
-
-@contextlib.contextmanager
-def refusing(*functions):
-    """A context in which each of `functions` (of rnncourse, or of a library such as
-    torch.nn.utils.clip_grad_norm_; a functools.wraps wrapper is followed to what it wraps) fails
-    the answer, and so does any function whose code is a copy of one of them (types.FunctionType on
-    its code, exec of its source, a second import of its module), whatever it is called and
-    whatever object it is called on."""
-    originals = [inspect.unwrap(getattr(f, "__func__", f)) for f in functions]
-    for function in originals:
-        if function.__code__.co_freevars:
-            raise ValueError(f"refusing() cannot stand in for {function.__qualname__}, a closure")
-    refused = {fingerprint(f.__code__): f for f in originals}
-    seen = {}
-    shapes = {_shape(f.__code__) for f in originals}      # a cheap first look, before the full fingerprint
-
-    def on_call(code):
-        if code not in seen:
-            seen[code] = refused.get(fingerprint(code)) if _shape(code) in shapes else None
-        return _refusal(seen[code]) if seen[code] else None
-
-    codes = {f: f.__code__ for f in originals}
-    stand_ins = {f: _stand_in(f) for f in originals}
-    for function in originals:
-        function.__code__ = stand_ins[function]
-
-    def codes_in_place():
-        moved = [f.__qualname__ for f in originals if f.__code__ is not stand_ins[f]]
-        return f"{', '.join(moved)} put back" if moved else None
-
-    try:
-        with watching("refusing", on_call, intact=[codes_in_place]):
-            yield
-    finally:
-        for function, code in codes.items():
-            function.__code__ = code
-
-
-def _shape(code):
-    return code.co_argcount, code.co_kwonlyargcount, frozenset(code.co_names)
 
 
 def python_steps(call, *args, **kwargs):

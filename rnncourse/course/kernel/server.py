@@ -147,13 +147,16 @@ def make_shell():
 
 @contextlib.contextmanager
 def applied(rules):
-    """The checks the test asked for around a call: ("by_hand",) and ("refusing", [(module, name)])."""
+    """The checks the test asked for around a call: ("by_hand",), ("refusing", [(module, name)]) and
+    ("refusing_package", [(module, name) allowed])."""
     with contextlib.ExitStack() as stack:
         for rule in rules:
             if rule[0] == "by_hand":
                 stack.enter_context(checks.by_hand())
             elif rule[0] == "refusing":
                 stack.enter_context(checks.refusing(*[find(module, name) for module, name in rule[1]]))
+            elif rule[0] == "refusing_package":
+                stack.enter_context(checks.refusing_package(*[find(module, name) for module, name in rule[1]]))
         yield
 
 

@@ -45,7 +45,9 @@ JUMPS = set(dis.hasjrel) | set(dis.hasjabs)
 def fingerprint(code):
     """What makes two code objects the same function, whatever their name, file, line numbers or
     the compiler that wrote them: the operations in order with the names and constants they use
-    (nested code by its own fingerprint; jump targets left out, as they move with the code's size)."""
+    (nested code by its own fingerprint; jump targets left out, as they move with the code's size),
+    and the docstring. The docstring is what tells a copy from an answer that, following the same
+    formulas with the lab's names, compiles to the same operations."""
     ops = []
     for op in dis.get_instructions(code):
         if op.opname in UNCOUNTED_OPS:
@@ -57,7 +59,8 @@ def fingerprint(code):
         else:
             argument = repr(op.argval)
         ops.append((SAME_OPS.get(op.opname, op.opname), argument))
-    return tuple(ops), code.co_argcount, code.co_kwonlyargcount
+    doc = code.co_consts[0] if code.co_consts and isinstance(code.co_consts[0], str) else None
+    return tuple(ops), code.co_argcount, code.co_kwonlyargcount, doc
 
 
 class _Mode(TorchFunctionMode):
@@ -79,7 +82,7 @@ def _function_modes():
 
 @contextlib.contextmanager
 def watching(what, on_call=None, on_torch=None, intact=(), on_builtin=None):
-    """A context that runs `on_call(code)` for every Python function called inside it,
+    """A context that runs `on_call(frame)` for every Python function called inside it (its new frame),
     `on_builtin(function)` for every built-in function that notebook code calls (before it runs),
     and `on_torch(func, args, kwargs, result)` for every torch operation (before it runs, with
     result None, and after); each returns None or a problem (text). `intact`: callables returning
@@ -102,7 +105,7 @@ def watching(what, on_call=None, on_torch=None, intact=(), on_builtin=None):
             return
         problem = None
         if event == "call" and on_call is not None:
-            problem = on_call(frame.f_code)
+            problem = on_call(frame)
         elif event == "c_call" and on_builtin is not None and is_notebook_code(frame.f_code, libraries):
             problem = on_builtin(arg)
         if problem:
