@@ -2,17 +2,18 @@
 
 Every requirement checked here is stated in the lab's text where it applies:
 
-    with by_hand(): ...            inside, autograd (backward, torch.autograd.grad, torch.func) and
-                                   torch's recurrent modules (nn.RNN, nn.RNNCell, ...) raise
-                                   ShortcutError: for questions that ask for a gradient or a step
-                                   worked out by hand
+    with by_hand(): ...            inside, autograd (backward, torch.autograd.grad, torch.func),
+                                   torch's recurrent modules (nn.RNN, nn.GRUCell, ...) and their
+                                   kernels (torch._VF.gru_cell, ...) raise ShortcutError: for
+                                   questions that ask for a gradient or a step worked out by hand
     unchanged(f, *args)            f(*args), failing if f changed a tensor or array it was given
     python_steps(f, *args)         (f(*args), how many lines of notebook code ran): a Python loop
                                    over the input shows as a count that grows with its length
     replay(env, names, **inputs)   the notebook's cell that computes `names` run again on other
                                    inputs: for answers written as lines in a cell, not a function
-    with refusing(f, ...): ...     inside, the course package's own functions f raise AssertionError:
-                                   rnncourse holds worked versions of some answers, for later labs
+    with refusing(f, ...): ...     inside, the functions f raise AssertionError: rnncourse holds
+                                   worked versions of some answers, for later labs, and a library
+                                   may do what a question asks (torch.nn.utils.clip_grad_norm_)
     probe(env, function, *args)    function(the notebook's namespace, *args), run where the answer
                                    runs: for what a test must look at inside the kernel (a graph)
     graph_gradients(env, name, args, wrt)   the notebook's function called, and the gradients through
@@ -79,7 +80,8 @@ def by_hand():
 
 
 def refusing(*functions):
-    """A context in which each of `functions` (of rnncourse) raises an AssertionError (rules.refusing)."""
+    """A context in which each of `functions` (of rnncourse, or a library's) raises an AssertionError
+    (rules.refusing)."""
     names = [(f.__module__, f.__qualname__) for f in (getattr(f, "__func__", f) for f in functions)]
     return _rule(("refusing", names), lambda: rules.refusing(*functions))
 
