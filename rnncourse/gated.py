@@ -106,6 +106,7 @@ def plot_sequences(ax, x, y, rows=6):
     ax.plot(marked[:, 1], marked[:, 0], "k.", markersize=6)
     for row, target in enumerate(_numpy(y)[:rows]):
         ax.text(x.shape[1] - 0.3, row, f" y = {int(target)}", va="center", ha="left", fontsize=9)
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("step t")
     ax.set_ylabel("sequence")
     ax.set_yticks(range(len(x)))
