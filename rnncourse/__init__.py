@@ -6,6 +6,8 @@ Teaching code, one idea per module:
     numpy_rnn  binary addition with an RNN in NumPy: layers, BPTT, RMSprop with Nesterov momentum (lab 05)
     echo       the echo task's data and windows, for truncated BPTT (lab 06)
     sequences  padding, packed RNN runs and last valid states for unequal lengths (lab 07)
+    recall     the first-bit recall task: one bit held across a delay of noise (lab 11)
+    gated      plain, GRU and LSTM classifiers, their cells unrolled state by state, the figures (lab 11)
     rate       spikeRNN's rate RNN for cognitive tasks (python -m rnncourse.rate)
     graphs     computation graphs drawn with torchviz (labs 01, 03)
     gradcheck  numerical gradients to check hand-written backward passes

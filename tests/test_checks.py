@@ -339,3 +339,47 @@ def test_refusing_package_refuses_every_worked_version_but_what_the_question_all
     with refusing_package(rnn.relu):
         assert torch.equal(rnn.relu(torch.tensor([-1.0, 2.0])), torch.tensor([0.0, 2.0]))
         assert float(seq[0] @ table @ seq[1]) == pytest.approx(0.2)
+
+
+def test_by_hand_stops_the_recurrent_kernels_under_every_name():
+    """nn.GRUCell and nn.LSTMCell run torch's kernels (torch._VF.gru_cell, ...): an answer that calls
+    one directly, by any of torch's names, is stopped too; the gates written out are not."""
+    x, h = torch.randn(2, 3), torch.randn(2, 4)
+    gru = (x, h, torch.randn(12, 3), torch.randn(12, 4), torch.randn(12), torch.randn(12))
+    lstm = (x, (h, h), torch.randn(16, 3), torch.randn(16, 4), torch.randn(16), torch.randn(16))
+    rnn = (x, h, torch.randn(4, 3), torch.randn(4, 4), torch.randn(4), torch.randn(4))
+    routes = {
+        "torch._VF.gru_cell": lambda: torch._VF.gru_cell(*gru),
+        "torch.gru_cell": lambda: torch.gru_cell(*gru),
+        "torch.ops.aten.gru_cell": lambda: torch.ops.aten.gru_cell(*gru),
+        "torch.ops.aten.gru_cell.default": lambda: torch.ops.aten.gru_cell.default(*gru),
+        "torch._VF.lstm_cell": lambda: torch._VF.lstm_cell(*lstm),
+        "torch._C._VariableFunctions.lstm_cell": lambda: torch._C._VariableFunctions.lstm_cell(*lstm),
+        "torch.rnn_tanh_cell": lambda: torch.rnn_tanh_cell(*rnn),
+        "torch._VF.lstm (a whole sequence)": lambda: torch._VF.lstm(
+            x[:, None], (h[None], h[None]), [lstm[2], lstm[3], lstm[4], lstm[5]], True, 1, 0.0, False, False, True),
+    }
+    for name, route in routes.items():
+        with pytest.raises(ShortcutError, match="kernel"), by_hand():
+            route()
+            pytest.fail(f"{name} got past by_hand()")
+        route()                                                           # outside, each runs
+    with by_hand():
+        gates = x @ gru[2].T + gru[4] + h @ gru[3].T + gru[5]             # the gates by hand are fine
+        assert torch.sigmoid(gates).shape == (2, 12)
+
+
+def test_refusing_follows_a_library_wrapper_and_names_the_function():
+    """torch.nn.utils.clip_grad_norm_ is a functools.wraps wrapper: refusing it stops the function it
+    wraps, under any name, with a message that names it; afterwards it clips again."""
+    from torch.nn.utils import clip_grad_norm_ as imported_early
+
+    p = torch.nn.Parameter(torch.ones(4))
+    p.grad = torch.full((4,), 2.0)
+    with refusing(torch.nn.utils.clip_grad_norm_):
+        for route in (torch.nn.utils.clip_grad_norm_, imported_early, torch.nn.utils.clip_grad.clip_grad_norm_):
+            with pytest.raises(AssertionError, match="clip_grad_norm_, which does what the question asks"):
+                route([p], 1.0)
+        assert torch.equal(p.grad, torch.full((4,), 2.0))
+    assert imported_early([p], 1.0).item() == pytest.approx(4.0)
+    assert p.grad.norm().item() == pytest.approx(1.0, rel=1e-5)
