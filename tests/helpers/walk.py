@@ -121,8 +121,9 @@ def _on_alarm(signum, frame):
 
 
 def _numeric(value):
-    return isinstance(value, (torch.Tensor, np.ndarray, np.generic)) or \
-        (isinstance(value, (int, float)) and not isinstance(value, bool))
+    if isinstance(value, np.generic):
+        return value.dtype.kind != "b"
+    return isinstance(value, (torch.Tensor, np.ndarray, int, float)) and not isinstance(value, bool)
 
 
 def informative(value):

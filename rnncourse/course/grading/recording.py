@@ -66,7 +66,7 @@ def copy(value):
     import torch
 
     if isinstance(value, torch.Tensor):
-        return value.detach().clone()
+        return value.detach().clone().requires_grad_(value.requires_grad)
     if isinstance(value, np.ndarray):
         return value.copy()
     if type(value) in (list, tuple):
