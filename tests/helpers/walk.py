@@ -2,7 +2,7 @@
 tests made of the solution (grading/recording.py), each that reproduces an answer checked to be
 refused for that call.
 
-    candidates()            the package's public callables (cached): every module of rnncourse but
+    candidates()            the package's public callables (cached): every module under rnncourse but
                             rnncourse.course, rnncourse.lab_tests and __main__ modules; each public
                             function defined there, the static and class methods of its public
                             classes, and their instance methods (tried where the first argument is
@@ -96,7 +96,7 @@ def candidates():
     names = [m.name for m in pkgutil.walk_packages(rnncourse.__path__, "rnncourse.",
                                                    onerror=lambda name: failed.append(name))
              if not m.name.startswith(TOOLING) and m.name.rpartition(".")[2] != "__main__"]
-    for name in ["rnncourse", *names]:
+    for name in names:          # not rnncourse itself: its one function, start_lab, is the door to the tooling
         try:
             module = importlib.import_module(name)
         except Exception as error:
@@ -183,6 +183,7 @@ def _sheltered():
     """Callables run in a folder of their own, silent, warnings off, figures closed after, and the
     torch and NumPy state they may change put back."""
     here, threads, dtype = os.getcwd(), torch.get_num_threads(), torch.get_default_dtype()
+    grad, streams = torch.is_grad_enabled(), (torch.get_rng_state(), np.random.get_state())
     old = signal.signal(signal.SIGALRM, _on_alarm)
     with tempfile.TemporaryDirectory(prefix="walk-") as folder, warnings.catch_warnings(), \
             contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -196,6 +197,9 @@ def _sheltered():
             os.chdir(here)
             torch.set_num_threads(threads)
             torch.set_default_dtype(dtype)
+            torch.set_grad_enabled(grad)
+            torch.set_rng_state(streams[0])
+            np.random.set_state(streams[1])
 
 
 def _close_figures():
@@ -229,6 +233,15 @@ def binds(candidate, args, kwargs):
     return True
 
 
+def _binding(found, args, kwargs, cache):
+    """The callables of `found` whose signature binds a call of this form (how many arguments, which
+    keywords, the first argument's type), worked out once per form."""
+    form = (len(args), tuple(sorted(kwargs)), type(args[0]) if args else None)
+    if form not in cache:
+        cache[form] = [candidate for candidate in found if binds(candidate, args, kwargs)]
+    return cache[form]
+
+
 def walk(calls, found=None):
     """The Walk of the recorded `calls` over the callables `found` (default: candidates()).
 
@@ -243,14 +256,14 @@ def walk(calls, found=None):
     for call in calls:
         if call["hidden"] and informative(call["result"]):
             groups.setdefault((call["question"], call["function"]), []).append(call)
-    tried = set()
+    tried, forms = set(), {}
     with _sheltered():
         for (question, function), group in groups.items():
             report.calls += len(group)
             out, kept = set(), {}
             for call in group:
-                for candidate in found:
-                    if candidate.name in out or not binds(candidate, call["args"], call["kwargs"]):
+                for candidate in _binding(found, call["args"], call["kwargs"], forms):
+                    if candidate.name in out:
                         continue
                     tried.add(candidate.name)
                     report.tried += 1

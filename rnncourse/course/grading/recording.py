@@ -2,11 +2,11 @@
 
     RNNCOURSE_RECORD_CALLS=1 rnncourse grade LAB SUBMISSIONS --out BOOK
 
-keeps, beside each submission's result, BOOK/calls/<its result's file name>.pt: every call a
+keeps, beside each submission's result, BOOK/calls/<its result's file name>.pickle: every call a
 test made through a proxy (proxies.py) to one of the notebook's functions (a def at its top level,
 not a lambda or a closure another function returned) with plain data in and plain data out
 (values.is_data: tensors, arrays, numbers, strings, None, and lists, tuples and dicts of those),
-as a list of dicts (torch.save):
+as a pickled list of dicts:
 
     question    the question whose test made the call     hidden    whether that test case is hidden
     function    the function's name in the notebook       args, kwargs, result    copies, as sent and received
@@ -22,11 +22,12 @@ module global per call. Docker grading records nothing.
 import contextlib
 import contextvars
 import os
+import pickle
 import shutil
 from pathlib import Path
 
 ENV = "RNNCOURSE_RECORD_CALLS"
-FILE = "calls.pt"           # in a grading process's work folder, until `rnncourse grade` keeps it
+FILE = "calls.pickle"       # in a grading process's work folder, until `rnncourse grade` keeps it
 FOLDER = "calls"            # in the gradebook folder
 
 _calls = None               # the list being recorded, in a grading process that records
@@ -108,16 +109,14 @@ def after(proxy, call, result):
 def save(work):
     """Write what was recorded into the grading process's folder `work`."""
     if _calls is not None:
-        import torch
-
-        torch.save(_calls, Path(work) / FILE)
+        (Path(work) / FILE).write_bytes(pickle.dumps(_calls, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def path(gradebook, submission):
     """Where a gradebook folder keeps the recorded calls of a submission."""
     from .gradebook import result_file_name
 
-    return Path(gradebook) / FOLDER / (Path(result_file_name(submission)).stem + ".pt")
+    return Path(gradebook) / FOLDER / (Path(result_file_name(submission)).stem + ".pickle")
 
 
 def keep(work, gradebook, submission):
@@ -135,7 +134,6 @@ def keep(work, gradebook, submission):
 
 
 def load(path):
-    """The recorded calls of a file that `keep` wrote (the suite's own file: it may hold any pickle)."""
-    import torch
-
-    return torch.load(path, weights_only=False)
+    """The recorded calls of a file that `keep` wrote (the suite's own file, written by grading: a
+    pickle, read only by the suite)."""
+    return pickle.loads(Path(path).read_bytes())
