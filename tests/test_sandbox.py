@@ -148,7 +148,7 @@ def test_a_kernel_reaches_nothing_but_itself():
 def test_a_kernel_may_reach_the_network_when_asked():
     listener = Listener()
     try:
-        inside = probe(Sandbox(readable=readable_paths(), network=True), listener.port, os.getpid())
+        inside = probe(Sandbox(readable=readable_paths(), network=True), listener.port, os.getpid(), control=True)
     finally:
         listener.close()
     assert inside["connect"][0] == "ok" and inside["read_solutions"][0] == "FileNotFoundError"
