@@ -23,6 +23,7 @@ from rnncourse.course.authoring.build import normalise_student_notebook
 from rnncourse.course.authoring.leaks import find_leaks
 from rnncourse.course.grading import recording
 
+from helpers.forked_grading import question_of
 from helpers.notebooks import cell_text, check_cells, has_error, submit_text
 from helpers.walk import unrefused, walk
 
@@ -173,8 +174,9 @@ def test_student_notebook_runs_alone_in_simulated_colab(contract, lab):
 
 
 def test_cut_submissions_grade_as_rnncourse_grade_grades_them(contract, built, tmp_path):
-    """forked_grading.py scores a cut submission as `rnncourse grade` does: a wrong answer, a
-    correct variant and the stub of each question of the first lab, graded again the TAs' way."""
+    """forked_grading.py scores a cut submission's question as `rnncourse grade` does: a wrong
+    answer, a correct variant and the stub of each question of the first lab, graded again the TAs'
+    way. (The forked grading runs only the tests of the question a cut submission answers.)"""
     from rnncourse.course.grading.grade import grade
 
     lab = next(iter(built.labs))
@@ -190,7 +192,8 @@ def test_cut_submissions_grade_as_rnncourse_grade_grades_them(contract, built, t
     assert len(by_otter) == 3 * len(graded.lab.autograded)
     for name, result in by_otter.items():
         assert result.graded, f"{name}: {result.message}"
-        assert graded.scores(name) == result.scores, name
+        question = question_of(name)
+        assert graded.scores(name) == {question: result.scores[question]}, name
 
 
 def test_package_answers_are_refused(contract, built, lab, note):

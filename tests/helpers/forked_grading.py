@@ -10,6 +10,11 @@ The fork, in the same sandbox, runs that submission's remaining cells; this proc
 lab's tests against it and writes the Result that `rnncourse grade` would write. This process
 reads the tests only after the lab's kernel was forked from it, as a grading process does.
 
+A cut submission is named for the one question it answers (stub-<q>, mutant-<q>-<k>,
+alternative-<q>-<k>: helpers/contract.py), and the contract reads only that question's score; so
+only that question's tests run. (The questions before it hold the solution's answers: their tests
+would give the solution's scores again in every child, most of the children's time.)
+
     python tests/helpers/forked_grading.py AUTOGRADER_ZIP SUBMISSIONS_FOLDER RESULTS_FOLDER
 
 writes RESULTS_FOLDER/results/<submission>.json and, last, RESULTS_FOLDER/done. A submission past
@@ -17,6 +22,7 @@ RNNCOURSE_FORKED_TIMEOUT seconds (default 300) is stopped with everything it sta
 """
 
 import os
+import re
 import signal
 import socket
 import sys
@@ -78,6 +84,12 @@ def serve_forking(fd):
     os._exit(0)
 
 
+def question_of(name):
+    """The question a cut submission answers, from its file name (None for any other notebook)."""
+    match = re.fullmatch(r"(?:stub-(\w+)|(?:mutant|alternative)-(\w+)-\d+)\.ipynb", name)
+    return match and (match[1] or match[2])
+
+
 def code_cells(path):
     """The sources of a notebook's code cells, in order."""
     return grader.code_cells(path)
@@ -115,7 +127,8 @@ def grade_lab(autograder_zip, submissions, out, scratch):
             lab_kernel.run_cells(solved[ran:shared])
             ran = shared
         started = time.monotonic()
-        result = grade_fork(lab_kernel, cells[shared:], folder / "tests", sandbox, started + TIMEOUT)
+        tests = [test for test in judge.load_tests(folder / "tests") if question_of(name) in (None, test.name)]
+        result = grade_fork(lab_kernel, cells[shared:], tests, sandbox, started + TIMEOUT)
         lab_kernel.ask("sweep")
         (out / "results" / f"{name}.json").write_text(
             result.but(submission=name, seconds=round(time.monotonic() - started, 2)).to_json())
@@ -123,7 +136,8 @@ def grade_lab(autograder_zip, submissions, out, scratch):
 
 
 def grade_fork(lab_kernel, cells, tests, sandbox, deadline):
-    """The Result of a fork of the lab's kernel that runs `cells` and is then tested."""
+    """The Result of a fork of the lab's kernel that runs `cells` and is then tested by `tests`
+    (judge.load_tests)."""
     # The fork's end of its new wire comes first, then the reply to "fork".
     wire.send_frame(lab_kernel.sock, wire.dumps_request(("fork",), lambda obj: None))
     _, (fd,), _, _ = socket.recv_fds(lab_kernel.sock, 2, 1)
@@ -132,7 +146,7 @@ def grade_fork(lab_kernel, cells, tests, sandbox, deadline):
     try:
         session = Session(sock, deadline)
         return grader.run_notebook(session, cells, sandbox, TIMEOUT) or \
-            grader.test_result(session, judge.load_tests(tests), TIMEOUT)
+            grader.test_result(session, tests, TIMEOUT)
     except wire.ProtocolError as e:
         return Result("tampered", f"the kernel broke the grading wire: {e}")
     finally:
