@@ -1,15 +1,15 @@
-"""The grading contract (docs/reference/grading-contract.md, items 1-10), enforced for every lab found in solutions/
+"""The grading contract (docs/reference/grading-contract.md, items 1-12), enforced for every lab found in solutions/
 
 A new lab is covered by its master notebook, tests/mutants/<lab>.yml (plausible wrong answers)
 and tests/alternatives/<lab>.yml (correct answers written differently): no test code. The
-`contract` fixture (conftest.py) makes every submission from what the build wrote. Per lab the
-submissions are the solved notebook, the blank student notebook and the zip that grader.submit()
-hands in from Colab, graded with `rnncourse grade`, the TAs' code path; and per autograded
-question its stub (the solution's answers as zeros of the same type and shape), its wrong answers
-and its correct variants, each spliced into the solved notebook in place of the answer and cut
-after the question. Those are graded as Otter grades a notebook, by forked_grading.py: the cells
-they share with the solved notebook run once per lab, and each submission's own cells in a fork.
-Each notebook that a student would run is run once.
+`contract` fixture (helpers/contract.py) makes every submission from what the build wrote. Per lab
+the submissions are the blank student notebook and the zip that grader.submit() hands in when the
+solved notebook runs in (simulated) Colab, graded with `rnncourse grade`, the TAs' code path; and
+per autograded question its stub (the solution's answers as zeros of the same type and shape), its
+wrong answers and its correct variants, each spliced into the solved notebook in place of the
+answer and cut after the question. Those are graded as `rnncourse grade` grades a notebook, by
+helpers/forked_grading.py: the cells they share with the solved notebook run once per lab, and each
+submission's own cells in a fork. Each notebook that a student would run is run once.
 """
 
 import re
@@ -33,13 +33,14 @@ MIN_CORRECT_VARIANTS = 1        # per autograded question (item 10)
 
 
 def test_solution_scores_full_marks(contract, lab):
-    """1. The solution earns every point of every autograded question."""
+    """1 and 7. The solved notebook, run as a student runs it in Colab and handed in as the zip that
+    grader.submit() wrote there, earns every point of every autograded question."""
     graded = contract[lab]
-    got = graded.scores("solution.ipynb")
+    got = graded.scores("handin.zip")
     assert set(got) == {q.name for q in graded.lab.autograded}
     for question in graded.lab.autograded:
-        assert got[question.name] == question.points > 0, (f"{lab}/{question.name}: solution scores "
-            f"{got[question.name]}/{question.points}: {graded.why_failed('solution.ipynb', question.name)}")
+        assert got[question.name] == question.points > 0, (f"{lab}/{question.name}: the solution scores "
+            f"{got[question.name]}/{question.points}: {graded.why_failed('handin.zip', question.name)}")
 
 
 def test_blank_student_notebook_scores_zero(contract, lab):
@@ -95,13 +96,6 @@ def test_correct_variants_keep_full_marks(contract, lab):
                 short.append(f"{question.name} [{k}] '{right['why']}' scores {score:g}/{question.points:g}: "
                              f"{graded.why_failed(name, question.name)}")
     assert not short, f"{lab}: correct variants lose points:\n" + "\n".join(short)
-
-
-def test_handed_in_zip_grades_as_the_solution(contract, lab):
-    """7. The zip that grader.submit() wrote in Colab grades at full marks: the same scores as the
-    solved notebook, graded separately (so the lab also grades the same twice)."""
-    graded = contract[lab]
-    assert graded.scores("handin.zip") == graded.scores("solution.ipynb")
 
 
 def student_texts(lab_name, root):
@@ -201,7 +195,7 @@ def test_package_answers_are_refused(contract, built, lab, note):
     solution's functions (recorded as the contract graded it) is replayed on each of the package's
     public callables (helpers/walk.py); one that gives the same answer on every such call must be
     refused for each of them, by refusing_package (and not among the allowed) or by refusing."""
-    calls = recording.path(built.contract_grading.grades / lab, "solution.ipynb")
+    calls = recording.path(built.contract_grading.grades / f"{lab}-handin", "handin.zip")
     assert calls.is_file(), f"{lab}: the solution's calls were not recorded ({calls}); clear .pytest_cache/d/rnncourse"
     start = time.monotonic()
     report = walk(recording.load(calls))

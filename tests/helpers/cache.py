@@ -7,8 +7,8 @@ changed, and CI, starting clean, does everything:
     runs/<key>/            a notebook executed as a student would in Colab (simulated), with the
                            zip its grader.submit() wrote; the key hashes the notebook, the
                            package and the Colab stand-in
-    grades/<package>/<lab> the gradebook of `rnncourse grade` over the lab's solved and blank
-                           notebooks (<lab>-handin: over the zip its Jupyter run handed in); it
+    grades/<package>/<lab> the gradebook of `rnncourse grade` over the lab's blank notebook
+                           (<lab>-handin: over the zip its solved notebook's Colab run handed in); it
                            regrades a submission whose file or autograder changed, and the folder
                            changes with the package's code; calls/ beside results/ holds what the
                            tests asked of each submission's functions (grading/recording.py), recorded

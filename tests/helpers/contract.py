@@ -102,15 +102,14 @@ def run_cached(cache, scratch, kind, lab, notebook, kernel):
 
 
 def contract_submissions(built, lab, folder, cut_folder):
-    """Write the lab's contract submissions but the handed-in zip: the solved and the blank notebook
-    into `folder`, the stubs, wrong answers and correct variants (each cut after its question) into
-    `cut_folder`; returns (mutants, alternatives)."""
+    """Write the lab's contract submissions but the handed-in zip: the blank notebook into
+    `folder`; the stubs, wrong answers and correct variants (each cut after its question) into
+    `cut_folder`. Returns (mutants, alternatives)."""
     name = lab.name
     solved = nbformat.read(built.solved_notebook(name), as_version=4)
     blank = nbformat.read(built.student_notebook(name), as_version=4)
     folder.mkdir(parents=True)
     cut_folder.mkdir(parents=True)
-    shutil.copy(built.solved_notebook(name), folder / "solution.ipynb")
     shutil.copy(built.student_notebook(name), folder / "blank.ipynb")
     mutants, alternatives = load_answers("mutants", name), load_answers("alternatives", name)
     for question in lab.autograded:
@@ -228,7 +227,7 @@ class ForkedGrading:
 class ContractGrading:
     """The contract's submissions (but the handed-in zips), written and being graded."""
     contracts: dict             # lab -> LabContract, results not yet read
-    grading: Grading            # the solved and blank notebooks, by `rnncourse grade`
+    grading: Grading            # the blank notebooks, by `rnncourse grade`
     forked: ForkedGrading       # the cut submissions
     scratch: Path
     grades: Path                # this package's gradebooks in the cache
