@@ -22,4 +22,8 @@ def test_bigram_rnn_three_words(bigram_rnn):
         h1 = sigma(U.double() @ torch.eye(3, dtype=torch.float64)[i] + V.double() @ torch.zeros(V.shape[0], dtype=torch.float64))
         o1 = W.double() @ h1
         close(o1, table[i], f'after reading word {i} from a zero state the output should be row {i} of T, {table[i].tolist()}', rtol=1e-05, atol=1e-05)
+    words = torch.eye(3, dtype=torch.float64)
+    h1 = sigma(U.double() @ words[0] + V.double() @ torch.zeros(V.shape[0], dtype=torch.float64))
+    o2 = W.double() @ sigma(U.double() @ words[2] + V.double() @ h1)
+    close(o2, table[2], f'after reading word 0 then word 2 the output should be row 2 of T, {table[2].tolist()}: the state must forget the earlier word', rtol=1e-05, atol=1e-05)
 

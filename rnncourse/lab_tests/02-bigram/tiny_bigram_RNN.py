@@ -17,4 +17,6 @@ def test_tiny_rnn_first_step(sigma, U, V, W, T):
     h1 = sigma(U.float() @ torch.Tensor([1, 0]) + V.float() @ torch.zeros(V.shape[0]))
     o1 = W.float() @ h1
     close(o1, T[0], f'after reading a = [1, 0] from h0 = 0 the output should be T[0] = {T[0].tolist()}', rtol=1e-05, atol=1e-05)
+    o2 = W.float() @ sigma(U.float() @ torch.Tensor([0, 1]) + V.float() @ h1)
+    close(o2, T[1], f"after reading 'a' then 'b' the output should be T[1] = {T[1].tolist()}: the state must forget the earlier word", rtol=1e-05, atol=1e-05)
 

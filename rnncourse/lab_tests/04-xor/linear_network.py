@@ -12,4 +12,6 @@ def test_forward_linear_shape(forward_linear, X, w_HI_init, w_OH_init):
     o = forward_linear(X, w_HI_init, torch.zeros(2), w_OH_init, torch.zeros(1))
     assert isinstance(o, torch.Tensor) and o.shape == (4, 1), 'forward_linear should return a tensor of shape (4, 1)'
     assert bool(((o > 0) & (o < 1)).all()), 'the output unit keeps its sigmoid, so o lies between 0 and 1'
+    one = forward_linear(X[1:2], w_HI_init, torch.zeros(2), w_OH_init, torch.zeros(1))
+    assert isinstance(one, torch.Tensor) and one.shape == (1, 1), f'forward_linear of a single row should return shape (1, 1), not {tuple(torch.as_tensor(one).shape)}'
 

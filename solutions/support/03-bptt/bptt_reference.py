@@ -51,13 +51,15 @@ def cases(seed, given, lengths, n_random, n_kinks):
 
 def check_by_hand(function, name, tried, hint):
     """`function(U, V, W, x, h0)` (the student's) against the exact derivative on every case of
-    `tried`, by hand (autograd refused), to 1e-11 of the size of its terms; x left as it was."""
-    from rnncourse.course.kernel.checks import by_hand
+    `tried`, by hand (every differentiating route refused: autograd in any mode, complex numbers,
+    differentiation libraries) and with none of the course package's code (its worked versions, in
+    any form), to 1e-11 of the size of its terms; x left as it was."""
+    from rnncourse.course.kernel.checks import by_hand, refusing_package
 
     for U, V, W, x, h0 in tried:
         want, scale, pre = exact(U, V, W, x, h0)
         given = list(x)
-        with by_hand():
+        with by_hand(), refusing_package():
             got = float(function(U, V, W, given, h0))
         assert abs(got - want) <= 1e-11 * scale, \
             (f"{name} gives {got:.12g}, the exact derivative is {want:.12g} for U={U!r}, V={V!r}, W={W!r}, "
