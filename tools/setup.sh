@@ -19,7 +19,7 @@ echo "setup: installing packages (requirements-dev.txt)"
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
 # jsonschema, which nbformat imports in every build, grading and notebook process, compiles the
 # grammar of rfc3987-syntax at import when that optional package is installed (jupyter-events asks
-# for it): 1.2 s of CPU per process, about 170 processes in a test run. Nothing here checks IRI
+# for it): 1.2 s of CPU per process, about ten per lab in a test run. Nothing here checks IRI
 # formats, and jsonschema skips them without it.
 .venv/bin/python -m pip uninstall -y -q rfc3987-syntax 2>/dev/null || true
 
