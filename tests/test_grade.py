@@ -24,10 +24,10 @@ import yaml
 from rnncourse.course.authoring.labs import find_labs, select_labs
 from rnncourse.course.authoring.settings import CourseSettings, otter_requirement
 from rnncourse.course.grading.docker import docker_available, read_result
+from rnncourse.course.grading.engine import MARKER_ENV
 from rnncourse.course.grading.grade import grade
 from rnncourse.course.grading.gradebook import Gradebook
 from rnncourse.course.grading.grader import KERNEL_NAME
-from rnncourse.course.grading.processes import MARKER_ENV
 from rnncourse.course.grading.result import Result
 
 from helpers.command import rnncourse as in_process

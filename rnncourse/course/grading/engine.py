@@ -24,6 +24,8 @@ from pathlib import Path
 
 from . import linux
 
+MARKER_ENV = "RNNCOURSE_GRADING"   # set in every grading process and its kernel: the gradebook folder
+
 # What grading imports: the kernel's server and what the notebook's shell needs (IPython), the
 # tests' side (Otter's test files, torch and NumPy through the proxies), psutil to stop trees.
 PRELOAD = ("IPython", "IPython.core.interactiveshell", "otter", "otter.test_files", "otter.check.notebook",

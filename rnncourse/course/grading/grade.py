@@ -22,10 +22,9 @@ from ..authoring.labs import select_labs
 from ..files import shown
 from . import recording
 from .docker import run_in_docker
-from .engine import notebook_imports
+from .engine import MARKER_ENV, notebook_imports
 from .errors import GradeError
 from .gradebook import Gradebook
-from .processes import MARKER_ENV
 from .result import Result
 from .sandbox import Sandbox, problem, readable_paths
 from .submissions import GradingJob, Invalid, autograder_digest, find_submissions, prepare

@@ -22,11 +22,11 @@ from collections import deque
 
 from ..files import write_atomic
 from . import grader, linux
+from .engine import MARKER_ENV
 from .result import Result
 
 POLL = 0.05                        # seconds between looks at the running grading processes
 GRACE = 10                         # seconds a grading process has past the time limit to report it itself
-MARKER_ENV = "RNNCOURSE_GRADING"   # set in every grading process and its kernel: the gradebook folder
 
 
 def _grading_process(job, autograder_zip, marker, threads, parent, sandbox, timeout):
