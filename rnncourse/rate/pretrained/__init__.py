@@ -5,6 +5,9 @@ without training it again (and without the file a student's lab 08 left in anoth
               stopping rule (trial 2407 on the machine that made it), then searched for its
               spiking scaling factor from s = 5 to 75 (rnncourse.spiking.grid_search: the file
               holds opt_scaling_factor, all_perfs and scaling_factors)
+    xor       lab 08's recipe on XOR (section 9 there): N = 100, taus (4, 50), seed 0, up to
+              12,000 trials to spikeRNN's stopping rule; lab 10 sets its fixed points, which hold
+              the first pulse's sign, beside Go-NoGo's single one. No spiking search.
 
 `python -m rnncourse.rate.pretrained [TASK ...]` makes them again by the recipes below (minutes: the
 grid search simulates 1,500 spiking trials) and writes them here; `--search-only` keeps the trained
@@ -22,6 +25,8 @@ FOLDER = Path(__file__).parent
 RECIPES = {
     "go-nogo": dict(file="go-nogo_N100_seed0.mat", N=100, taus=(4, 20), seed=0, n_trials=5000,
                     scaling_factors=tuple(range(5, 80, 5))),
+    "xor": dict(file="xor_N100_seed0.mat", N=100, taus=(4, 50), seed=0, n_trials=12000,
+                scaling_factors=None),
 }
 
 
