@@ -12,12 +12,14 @@ from rnncourse.spiking import LIFNetwork
 
 @pytest.mark.parametrize("task", sorted(RECIPES))
 def test_a_shipped_network_loads_and_does_its_task(task):
-    """Every shipped network reads back as its task's network of the recipe's size and passes
-    spikeRNN's rate criterion (accuracy > 0.95) on 100 fresh trials."""
+    """Every shipped network reads back as its task's network of the recipe's size and reaches
+    spikeRNN's rate criterion (accuracy > 0.95) on 1,000 fresh trials. 100 trials, the criterion's
+    own sample, measure an accuracy only to about +-0.02: the XOR network, trained just to the
+    stopping rule, scores 0.94 to 0.97 on samples of 100 and 0.955 on these 1,000 (1.4 s)."""
     torch.set_num_threads(1)
     saved = load_mat(pretrained_path(task))
     assert saved.task.name == task and RECIPES[task]["N"] == saved.model.N
-    assert evaluate(saved.model, saved.task, 100, seed=123).accuracy > 0.95
+    assert evaluate(saved.model, saved.task, 1000, seed=123).accuracy > 0.95
 
 
 def test_the_go_nogo_network_carries_its_scaling_factor_search():

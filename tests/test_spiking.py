@@ -363,6 +363,25 @@ def test_command_line_grid_search_then_eval_with_plots(tmp_path, capsys, one_thr
     assert "no such model file" in capsys.readouterr().err
 
 
+def test_plots_take_separate_panels_a_row_order_and_a_pulse(one_thread):
+    """Outputs of very different sizes each get their own panel (lab 09, section 5), and a raster its
+    rows in a given order with the pulse shaded (lab 09, section 6)."""
+    from rnncourse.spiking.plots import plot_outputs, plot_raster
+
+    net, run = run_case("A", record=True, engine="numpy")
+    _, other = run_case("B", engine="numpy")
+    fig = plot_outputs("go-nogo", [run, other], ["A", "B"], separate=True)
+    assert len(fig.axes) == 2 and all(len(ax.get_lines()) == 4 for ax in fig.axes)    # trace, window, 2 thresholds
+    order = np.argsort(net.w_out)
+    raster = plot_raster(run, net.inh, order=order, pulse=(0.25, 0.375), pulse_label="Go pulse")
+    ax = raster.axes[0]
+    rows = {int(line.get_ydata()[0]): line for line in ax.get_lines() if len(line.get_ydata())}
+    unit = int(order[0])                                             # the lowest row holds the first unit of `order`
+    steps = np.flatnonzero(run.spk.numpy()[unit, 9:]) + 9
+    assert np.allclose(rows[0].get_xdata(), (steps + 1) * run.dt)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Go pulse"]
+
+
 @pytest.fixture(scope="module")
 def trained_gonogo(tmp_path_factory):
     """A Go-NoGo network trained by rnncourse.rate (spikeRNN's README settings, seed 0), saved."""
