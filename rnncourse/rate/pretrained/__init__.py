@@ -6,8 +6,10 @@ without training it again (and without the file a student's lab 08 left in anoth
               spiking scaling factor from s = 5 to 75 (rnncourse.spiking.grid_search: the file
               holds opt_scaling_factor, all_perfs and scaling_factors)
     xor       lab 08's recipe on XOR (section 9 there): N = 100, taus (4, 50), seed 0, up to
-              12,000 trials to spikeRNN's stopping rule; lab 10 sets its fixed points, which hold
-              the first pulse's sign, beside Go-NoGo's single one. No spiking search.
+              12,000 trials to spikeRNN's stopping rule (met at trial 5703); lab 10 sets it beside
+              Go-NoGo: it too has one stable fixed point at u = 0, and holds the first pulse's
+              sign through the delay by slow flow near it (slowest time constant about 111
+              steps). No spiking search.
 
 `python -m rnncourse.rate.pretrained [TASK ...]` makes them again by the recipes below (minutes: the
 grid search simulates 1,500 spiking trials) and writes them here; `--search-only` keeps the trained
