@@ -14,14 +14,17 @@ Each notebook that a student would run is run once.
 
 import re
 import shutil
+import time
 from pathlib import Path
 
 import nbformat
 
 from rnncourse.course.authoring.build import normalise_student_notebook
 from rnncourse.course.authoring.leaks import find_leaks
+from rnncourse.course.grading import recording
 
 from helpers.notebooks import cell_text, check_cells, has_error, submit_text
+from helpers.walk import unrefused, walk
 
 REPO = Path(__file__).resolve().parents[1]
 MIN_WRONG_ANSWERS = 3           # per autograded question (contract item 3)
@@ -188,3 +191,21 @@ def test_cut_submissions_grade_as_rnncourse_grade_grades_them(contract, built, t
     for name, result in by_otter.items():
         assert result.graded, f"{name}: {result.message}"
         assert graded.scores(name) == result.scores, name
+
+
+def test_package_answers_are_refused(contract, built, lab, note):
+    """Issue 24, item 2: the refusals derived, not picked. Every call a hidden test made of the
+    solution's functions (recorded as the contract graded it) is replayed on each of the package's
+    public callables (helpers/walk.py); one that gives the same answer on every such call must be
+    refused for each of them, by refusing_package (and not among the allowed) or by refusing."""
+    calls = recording.path(built.contract_grading.grades / lab, "solution.ipynb")
+    assert calls.is_file(), f"{lab}: the solution's calls were not recorded ({calls}); clear .pytest_cache/d/rnncourse"
+    start = time.monotonic()
+    report = walk(recording.load(calls))
+    note(f"{lab}: the refusal walk replayed {report.calls} hidden calls on {report.callables_tried} of the "
+         f"package's {report.callables} public callables ({report.tried} calls, {time.monotonic() - start:.1f} s)")
+    found = unrefused(report)
+    assert not found, f"{lab}: the package's own functions give answers no refusal covers:\n" + "\n".join(
+        f"{question}: {function} is reproduced by {callable_} on {count} hidden call(s) where it is not refused"
+        f"{elsewhere}: add refusing_package(...) around the call in the hidden test of {question}, or "
+        f"refusing({callable_})" for question, function, callable_, count, elsewhere in found)

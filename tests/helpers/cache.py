@@ -10,7 +10,9 @@ changed, and CI, starting clean, does everything:
     grades/<package>/<lab> the gradebook of `rnncourse grade` over the lab's solved and blank
                            notebooks (<lab>-handin: over the zip its Jupyter run handed in); it
                            regrades a submission whose file or autograder changed, and the folder
-                           changes with the package's code
+                           changes with the package's code; calls/ beside results/ holds what the
+                           tests asked of each submission's functions (grading/recording.py), recorded
+                           as it was graded, so a cached grade comes with its calls
     grades/<package>/<lab>-cut-<key>  the lab's stubs, wrong answers and correct variants, graded
                            by forked_grading.py (the lab's shared cells run once); the key hashes
                            those notebooks, the build and forked_grading.py

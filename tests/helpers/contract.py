@@ -123,8 +123,9 @@ def contract_submissions(built, lab, folder, cut_folder):
     return mutants, alternatives
 
 
-GRADE_ALL = """import json, sys
+GRADE_ALL = """import json, os, sys
 from rnncourse.course.grading.grade import grade
+os.environ["RNNCOURSE_RECORD_CALLS"] = "1"      # the tests' calls kept beside each result (grading/recording.py)
 root, batches, jobs, timeout = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 for lab, folder, out in batches:
     grade(root, lab, [folder], out=out, jobs=jobs, timeout=timeout)

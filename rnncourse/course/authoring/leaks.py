@@ -132,7 +132,9 @@ def course_secrets(root, labs):
     # source (the public tests shipped in it included). Not labs/: a leak there must still be found.
     given = [text for part in parts.values() for text in part.given]
     given += [path.read_text(encoding="utf-8") for path in (root / "rnncourse").rglob("*.py")]
-    public, given = _stripped(given), "\n".join(given)
+    # a line counts as given wherever the scan would find it: whole, in a `code span`, after a mark
+    public = {piece for line in _stripped(given) for piece in _pieces(line)}
+    given = "\n".join(given)
     lines, snippets, names = {}, {}, {}
 
     def secret_lines(text, what):

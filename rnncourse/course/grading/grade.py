@@ -20,6 +20,7 @@ from pathlib import Path
 from ..authoring.build import autograder_zip
 from ..authoring.labs import select_labs
 from ..files import shown
+from . import recording
 from .docker import run_in_docker
 from .engine import notebook_imports
 from .errors import GradeError
@@ -90,6 +91,7 @@ def grade(root, lab_spec, paths, *, out=None, jobs=None, timeout=DEFAULT_TIMEOUT
                 book.record(outcome.but(submission=s.name, source=str(s.path.resolve()), sha256=s.sha256,
                                         autograder=digest, timeout=timeout, engine="docker" if docker else "local",
                                         possible=lab.points if outcome.possible is None else outcome.possible))
+                recording.keep(job.work, out, s.name)
                 bar.update()
                 bar.set_postfix_str(f"last: {s.name} {outcome.status}")
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..kernel import checks, server, wire
 from ..kernel.student import GRADING_ENV
-from . import judge, linux
+from . import judge, linux, recording
 from .proxies import Session
 from .result import Result
 from .sandbox import SandboxError
@@ -116,6 +116,7 @@ def grade(notebook, autograder, work, sandbox, deadline, marker=""):
     autograder zip, or the folder of its tests), working in the folder `work`; every request to the
     kernel fails past `deadline`."""
     sources = code_cells(notebook)
+    recording.start()                   # the tests' calls, when the test suite asks (recording.py)
     limit = round(deadline - time.monotonic())
     sock = start_kernel(sandbox, marker)
     checks.in_grader()                  # the tests run here; the rules they set act in the kernel
@@ -132,7 +133,9 @@ def grade(notebook, autograder, work, sandbox, deadline, marker=""):
             with zipfile.ZipFile(autograder) as zf:
                 zf.extractall(tests)
             tests = tests / "tests"
-        return test_result(session, judge.load_tests(tests), limit)
+        result = test_result(session, judge.load_tests(tests), limit)
+        recording.save(work)
+        return result
     except SandboxError as e:
         return Result("error", str(e))
     except wire.ProtocolError as e:

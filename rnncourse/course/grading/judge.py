@@ -20,6 +20,7 @@ from otter.test_files.abstract_test import TestCaseResult
 from otter.test_files.exception_test import ExceptionTestFile
 
 from ..kernel import wire
+from . import recording
 
 PUBLIC_LIMIT = 1500        # characters of one public test case's message
 SECRET_MIN = 12            # a hidden test's source line at least this long counts as its text
@@ -60,7 +61,8 @@ def run_tests(test_files, env):
 
 def run_case(test_file, case, env):
     try:
-        case.body.call_func(env)
+        with recording.case(test_file.name, case.hidden):
+            case.body.call_func(env)
     except (wire.ProtocolError, wire.KernelTimeout):
         raise
     except wire.KernelGone as e:

@@ -18,6 +18,7 @@ import builtins
 import re
 
 from ..kernel import checks, values, wire
+from . import recording
 from .mirror import mirror
 
 
@@ -188,8 +189,12 @@ class CallableProxy(Proxy):
 
     def _kernel_call(self, op, args, kwargs):
         session = object.__getattribute__(self, "_session")
+        kept = recording.before(self, args, kwargs) if recording.recording() else None
         node, blobs = session.call(op, self, args, kwargs)
-        return session.decode(node["value"], blobs), node
+        value = session.decode(node["value"], blobs)
+        if kept is not None:
+            recording.after(self, kept, value)
+        return value, node
 
 
 KNOWN_MODULES = ("torch", "numpy", "builtins", "collections", "rnncourse")
