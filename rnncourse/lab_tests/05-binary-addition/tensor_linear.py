@@ -16,5 +16,5 @@ def test_tensor_linear_shapes(TensorLinear):
     assert np.shape(gW) == (2, 3), f'gW should have the shape of W, (2, 3), not {np.shape(gW)}'
     assert np.shape(gB) == (3,), f'gB should have the shape of b, (3,), not {np.shape(gB)}'
     zeros = layer.backward(X, np.zeros_like(gY))
-    assert all((np.all(g == 0) for g in zeros)), 'with no gradient arriving at Y (gY = 0), every gradient should be 0'
+    assert all((np.all(np.asarray(g) == 0) for g in zeros)), 'with no gradient arriving at Y (gY = 0), every gradient should be 0'
 
