@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -142,6 +143,33 @@ def test_a_kernel_reaches_nothing_but_itself():
     assert inside["processes"] < SANDBOX.processes, "a fork bomb stops at its limit"
     if os.geteuid() == 0:
         assert inside["uid"] >= 1_000_000_000, "as root, a kernel runs as a user id of its own"
+
+
+@needs_namespaces
+def test_what_it_may_read_can_live_under_tmp():
+    """A checkout or virtual environment under /tmp (where CI may clone) stays readable inside,
+    though the kernel's /tmp is a fresh one of its own."""
+    shelf = Path(tempfile.mkdtemp(dir="/tmp")).resolve() / "venv"
+    shelf.mkdir()
+    (shelf / "module.py").write_text("VALUE = 42\n")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            Sandbox(readable=(*readable_paths(), str(shelf.resolve()))).enter()
+            found = (shelf / "module.py").read_text()
+        except BaseException as e:
+            found = repr(e)
+        finally:
+            os.write(write, json.dumps(found).encode())
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as f:
+        found = json.loads(f.read())
+    os.waitpid(pid, 0)
+    shutil.rmtree(shelf.parent)
+    assert found == "VALUE = 42\n"
 
 
 @needs_namespaces

@@ -92,13 +92,20 @@ class Sandbox:
     def _new_root(self, kernel_uid):
         """A root of tmpfs with read-only binds of what the kernel may read; /proc, /dev, /tmp."""
         _mount(None, "/", None, MS_REC | MS_PRIVATE)
+        # Handles on what the kernel may read, opened before the tmpfs below covers /tmp: a checkout
+        # or a virtual environment under /tmp is bound through its handle.
+        readable = [(Path(path), _handle(Path(path))) for path in sorted(set(SYSTEM_PATHS) | set(self.readable))]
         # The new root is built in a tmpfs over this namespace's /tmp, so nothing is left on disk.
         _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=700,size=1m")
         root = Path("/tmp/root")
         root.mkdir()
         _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=16m")
-        for path in sorted(set(SYSTEM_PATHS) | set(self.readable)):
-            _bind_read_only(Path(path), root)
+        # Its own /tmp first, so that what is bound under /tmp lands inside it rather than under it.
+        owner = f",uid={kernel_uid},gid={kernel_uid}" if os.geteuid() == 0 else ""
+        (root / "tmp").mkdir()
+        _mount("tmpfs", root / "tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={self.scratch}{owner}")
+        for path, handle in readable:
+            _bind_read_only(path, handle, root)
         (root / "proc").mkdir()
         _mount("proc", root / "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         dev = root / "dev"
@@ -112,9 +119,6 @@ class Sandbox:
         for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
                              ("stderr", "/proc/self/fd/2")):
             (dev / name).symlink_to(target)
-        owner = f",uid={kernel_uid},gid={kernel_uid}" if os.geteuid() == 0 else ""
-        (root / "tmp").mkdir()
-        _mount("tmpfs", root / "tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={self.scratch}{owner}")
         os.chdir(root)
         _pivot_root()
         _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
@@ -230,23 +234,34 @@ def _mount(source, target, fstype, flags, data=None):
            f"mount {source or ''} on {target}")
 
 
-def _bind_read_only(path, root):
-    """`path` at the same place under `root`, read-only (a symlink is copied as a symlink)."""
+def _handle(path):
+    """An O_PATH descriptor of the folder `path` (None for a symlink or anything else), to bind it
+    from after its own path is covered."""
+    if path.is_symlink() or not path.is_dir():
+        return None
+    return os.open(path, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+
+
+def _bind_read_only(path, handle, root):
+    """`path` at the same place under `root`, read-only, bound from `handle` (_handle); a symlink is
+    copied as a symlink."""
     if path.is_symlink():
         target = root / path.relative_to("/")
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists() and not target.is_symlink():
             target.symlink_to(os.readlink(path))
         return
-    if not path.is_dir():
+    if handle is None:
         return
+    source = f"/proc/self/fd/{handle}"
     target = root / path.relative_to("/")
     target.mkdir(parents=True, exist_ok=True)
-    _mount(path, target, None, MS_BIND)
+    _mount(source, target, None, MS_BIND)
     # A read-only remount must keep the flags the mount already has (the kernel insists, in a user
     # namespace): nosuid, nodev, noexec as statvfs reports them.
-    kept = sum(bit for flag, bit in ST_FLAGS.items() if os.statvfs(path).f_flag & flag)
+    kept = sum(bit for flag, bit in ST_FLAGS.items() if os.statvfs(source).f_flag & flag)
     _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | kept)
+    os.close(handle)
 
 
 def _pivot_root():
