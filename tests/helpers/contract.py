@@ -1,8 +1,9 @@
 """The grading contract's submissions, written from what the build made and graded once per run.
 
-The contract's grading starts in the background as soon as the course is built (`built` calls
-start_contract), so that the other tests on the built course run while it grades; the `contract`
-fixture then runs the notebooks as students do and waits for the grades.
+The contract's grading, and the runs of the solved notebooks as students run them, start in the
+background as soon as the course is built (`built` calls start_contract), so that the other tests
+on the built course run meanwhile; the `contract` fixture then grades the zips those runs handed in
+and waits for every grade.
 """
 
 import json
@@ -225,17 +226,20 @@ class ForkedGrading:
 
 @dataclass
 class ContractGrading:
-    """The contract's submissions (but the handed-in zips), written and being graded."""
+    """The contract's submissions (but the handed-in zips), written and being graded, and the
+    solved notebooks being run as students run them."""
     contracts: dict             # lab -> LabContract, results not yet read
     grading: Grading            # the blank notebooks, by `rnncourse grade`
     forked: ForkedGrading       # the cut submissions
+    runs: list                  # [(lab, Future of its run's cache folder)], run_cached in Colab
     scratch: Path
     grades: Path                # this package's gradebooks in the cache
 
 
-def start_contract(built, cache_dir, scratch):
-    """Write every lab's contract submissions (but the handed-in zip) under `scratch` and start
-    grading them; returns the ContractGrading."""
+def start_contract(built, cache_dir, scratch, colab_kernel):
+    """Write every lab's contract submissions (but the handed-in zip) under `scratch`, start
+    grading them and start running each lab's solved notebook in (simulated) Colab; returns the
+    ContractGrading."""
     grades = cache_dir / "grades" / package_key()
     for stale in (cache_dir / "grades").glob("*"):
         if stale != grades:
@@ -252,35 +256,35 @@ def start_contract(built, cache_dir, scratch):
             if stale != out:
                 shutil.rmtree(stale)
         cut.append((name, built.autograder_zip(name), cut_folder, out))
+    pool = ThreadPoolExecutor(PARALLEL)
+    runs = [(lab, pool.submit(run_cached, cache_dir, scratch, "colab-solved", lab, built.solved_notebook(lab),
+                              colab_kernel)) for lab in built.labs]
+    pool.shutdown(wait=False)
     return ContractGrading(contracts, Grading.start(built, batches, scratch / "grading.log"),
-                           ForkedGrading.start(cut, scratch / "forked.log"), scratch, grades)
+                           ForkedGrading.start(cut, scratch / "forked.log"), runs, scratch, grades)
 
 
 @pytest.fixture(scope="session")
 def contract(built, cache_dir, colab_kernel, tmp_path_factory):
     """{lab: LabContract}: every lab's solved notebook run as a student runs it in Colab (two at a
-    time) while the contract's submissions are graded (started with `built`); then the zips those
+    time, started with `built`) while the contract's submissions are graded; then the zips those
     runs handed in are graded too. Runs and gradebooks are cached by content.
 
     (Plain Jupyter's grader.submit() is Otter's own export, the same for every lab:
     test_student_install.py and test_browser.py hand in lab 01 that way.)"""
     if built.contract_grading is None:      # asked for only now (getfixturevalue): start it here
-        built.contract_grading = start_contract(built, cache_dir, tmp_path_factory.mktemp("contract"))
+        built.contract_grading = start_contract(built, cache_dir, tmp_path_factory.mktemp("contract"), colab_kernel)
     started = built.contract_grading
     scratch, contracts = started.scratch, started.contracts
-    kinds = {"colab-solved": built.solved_notebook}
-    work = [(lab, kind) for lab in built.labs for kind in kinds]
     handins = []
-    with ThreadPoolExecutor(PARALLEL) as pool:
-        stored = pool.map(lambda job: run_cached(cache_dir, scratch, job[1], job[0], kinds[job[1]](job[0]),
-                                                 colab_kernel), work)
-        for (lab, kind), folder in zip(work, stored):
-            contracts[lab].runs[kind] = nbformat.read(folder / "executed.ipynb", as_version=4)
-            if (folder / "handin.zip").is_file():
-                handed_in = scratch / "handin" / lab
-                handed_in.mkdir(parents=True)
-                shutil.copy(folder / "handin.zip", handed_in / "handin.zip")
-                handins.append((lab, str(handed_in), str(started.grades / f"{lab}-handin")))
+    for lab, run in started.runs:
+        folder = run.result()
+        contracts[lab].runs["colab-solved"] = nbformat.read(folder / "executed.ipynb", as_version=4)
+        if (folder / "handin.zip").is_file():
+            handed_in = scratch / "handin" / lab
+            handed_in.mkdir(parents=True)
+            shutil.copy(folder / "handin.zip", handed_in / "handin.zip")
+            handins.append((lab, str(handed_in), str(started.grades / f"{lab}-handin")))
     gradings = [started.grading]
     if handins:
         gradings.append(Grading.start(built, handins, scratch / "grading-handins.log"))

@@ -103,7 +103,8 @@ def built(request, cache_dir, tmp_path_factory):
         shutil.copytree(built_root / "rnncourse" / "lab_tests" / lab, root / "rnncourse" / "lab_tests" / lab)
     course = BuiltCourse(root, {lab.name: lab for lab in select_labs(root, LAB_NAMES)})
     if any("contract" in item.fixturenames for item in request.session.items):
-        course.contract_grading = start_contract(course, cache_dir, tmp_path_factory.mktemp("contract"))
+        course.contract_grading = start_contract(course, cache_dir, tmp_path_factory.mktemp("contract"),
+                                                 request.getfixturevalue("colab_kernel"))
     yield course
     if course.contract_grading:
         course.contract_grading.grading.stop()
