@@ -1,9 +1,9 @@
 """The grading contract's submissions, written from what the build made and graded once per run.
 
-The contract's grading, and the runs of the solved notebooks as students run them, start in the
-background as soon as the course is built (`built` calls start_contract), so that the other tests
-on the built course run meanwhile; the `contract` fixture then grades the zips those runs handed in
-and waits for every grade.
+The contract's grading, the runs of the solved notebooks as students run them and then the grading
+of the zips those runs hand in start in the background as soon as the course is built (`built`
+calls start_contract), so that the other tests on the built course run meanwhile; the `contract`
+fixture waits for every grade.
 """
 
 import json
@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -232,6 +232,7 @@ class ContractGrading:
     grading: Grading            # the blank notebooks, by `rnncourse grade`
     forked: ForkedGrading       # the cut submissions
     runs: list                  # [(lab, Future of its run's cache folder)], run_cached in Colab
+    handins: Future             # of the Grading of the zips the runs handed in (None if none)
     scratch: Path
     grades: Path                # this package's gradebooks in the cache
 
@@ -259,35 +260,41 @@ def start_contract(built, cache_dir, scratch, colab_kernel):
     pool = ThreadPoolExecutor(PARALLEL)
     runs = [(lab, pool.submit(run_cached, cache_dir, scratch, "colab-solved", lab, built.solved_notebook(lab),
                               colab_kernel)) for lab in built.labs]
+    handins = pool.submit(hand_in, built, runs, scratch, grades)    # taken up once every run has started
     pool.shutdown(wait=False)
     return ContractGrading(contracts, Grading.start(built, batches, scratch / "grading.log"),
-                           ForkedGrading.start(cut, scratch / "forked.log"), runs, scratch, grades)
+                           ForkedGrading.start(cut, scratch / "forked.log"), runs, handins, scratch, grades)
+
+
+def hand_in(built, runs, scratch, grades):
+    """When the Colab runs have ended, start grading the zips they handed in (each lab's in a
+    gradebook <lab>-handin); returns that Grading, or None if no run handed one in."""
+    batches = []
+    for lab, run in runs:
+        folder = run.result()
+        if (folder / "handin.zip").is_file():
+            handed_in = scratch / "handin" / lab
+            handed_in.mkdir(parents=True)
+            shutil.copy(folder / "handin.zip", handed_in / "handin.zip")
+            batches.append((lab, str(handed_in), str(grades / f"{lab}-handin")))
+    return Grading.start(built, batches, scratch / "grading-handins.log") if batches else None
 
 
 @pytest.fixture(scope="session")
 def contract(built, cache_dir, colab_kernel, tmp_path_factory):
     """{lab: LabContract}: every lab's solved notebook run as a student runs it in Colab (two at a
-    time, started with `built`) while the contract's submissions are graded; then the zips those
-    runs handed in are graded too. Runs and gradebooks are cached by content.
+    time) while the contract's submissions are graded; then the zips those runs handed in are
+    graded too, all started with `built`. Runs and gradebooks are cached by content.
 
     (Plain Jupyter's grader.submit() is Otter's own export, the same for every lab:
     test_student_install.py and test_browser.py hand in lab 01 that way.)"""
     if built.contract_grading is None:      # asked for only now (getfixturevalue): start it here
         built.contract_grading = start_contract(built, cache_dir, tmp_path_factory.mktemp("contract"), colab_kernel)
     started = built.contract_grading
-    scratch, contracts = started.scratch, started.contracts
-    handins = []
+    contracts = started.contracts
     for lab, run in started.runs:
-        folder = run.result()
-        contracts[lab].runs["colab-solved"] = nbformat.read(folder / "executed.ipynb", as_version=4)
-        if (folder / "handin.zip").is_file():
-            handed_in = scratch / "handin" / lab
-            handed_in.mkdir(parents=True)
-            shutil.copy(folder / "handin.zip", handed_in / "handin.zip")
-            handins.append((lab, str(handed_in), str(started.grades / f"{lab}-handin")))
-    gradings = [started.grading]
-    if handins:
-        gradings.append(Grading.start(built, handins, scratch / "grading-handins.log"))
+        contracts[lab].runs["colab-solved"] = nbformat.read(run.result() / "executed.ipynb", as_version=4)
+    gradings = [started.grading, *filter(None, [started.handins.result()])]
     try:
         for grading in gradings:
             grading.wait()

@@ -107,8 +107,11 @@ def built(request, cache_dir, tmp_path_factory):
                                                  request.getfixturevalue("colab_kernel"))
     yield course
     if course.contract_grading:
-        course.contract_grading.grading.stop()
-        course.contract_grading.forked.stop()
+        started = course.contract_grading
+        started.grading.stop()
+        started.forked.stop()
+        if started.handins.done() and started.handins.exception() is None and started.handins.result():
+            started.handins.result().stop()
 
 
 @pytest.fixture(scope="session")
