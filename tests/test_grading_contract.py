@@ -147,7 +147,7 @@ def test_student_notebook_runs_alone_in_simulated_colab(contract, lab):
     check passes, and grader.submit() runs the public checks, writes the zip and starts its
     download; the blank notebook's checks answer with failures, not crashes."""
     graded = contract[lab]
-    solved = graded.runs["colab-solved"]
+    solved = graded.colab_run
     errors = [(i, cell_text(c)) for i, c in enumerate(solved.cells) if has_error(c)]
     assert errors == [], f"cells raised in Colab: {errors}"
     checks = check_cells(solved)

@@ -43,7 +43,7 @@ class LabContract:
     lab: object                 # labs.Lab
     mutants: dict               # question -> wrong answers [{why, code}]
     alternatives: dict          # question -> correct variants [{why, code}]
-    runs: dict = field(default_factory=dict)     # "colab-solved" -> executed notebook
+    colab_run: object = None    # the solved notebook as it ran in (simulated) Colab
     results: dict = field(default_factory=dict)  # submission file name -> gradebook result (gradebook.py)
 
     def why_failed(self, submission, question):
@@ -81,22 +81,21 @@ def colab_kernel(kernels):
     return kernels("fake-colab", kernel_argv(sys.executable, colab=True), {"PYTHONPATH": str(COLAB)})
 
 
-def run_cached(cache, scratch, kind, lab, notebook, kernel):
-    """The notebook run as a student runs it, from the cache when nothing it depends on changed.
-
-    kind "colab-solved": run under the simulated Colab kernel, in a folder with no notebook file,
-    as in Colab. It ends with grader.submit(), which writes the zip a student hands in, kept as
-    handin.zip beside the executed notebook. Returns the cache folder.
+def run_cached(cache, scratch, lab, notebook, kernel):
+    """The solved notebook run as a student runs it, from the cache when nothing it depends on
+    changed: under the simulated Colab kernel, in a folder with no notebook file, as in Colab. It
+    ends with grader.submit(), which writes the zip a student hands in, kept as handin.zip beside
+    the executed notebook. Returns the cache folder.
     """
-    key = digest(notebook, kind, package_key(), *sources(COLAB))[:20]
-    stored = cache / "runs" / f"{lab}-{kind}-{key}"
+    key = digest(notebook, package_key(), *sources(COLAB))[:20]
+    stored = cache / "runs" / f"{lab}-colab-solved-{key}"
     if not (stored / "executed.ipynb").is_file():
-        for stale in (cache / "runs").glob(f"{lab}-{kind}-*"):
+        for stale in (cache / "runs").glob(f"{lab}-colab-solved-*"):
             shutil.rmtree(stale)
-        folder = scratch / f"{lab}-{kind}"
+        folder = scratch / f"{lab}-colab-solved"
         nb = run_notebook(notebook, folder, kernel, colab=True)
         stored.mkdir(parents=True)
-        for handed_in in folder.glob(f"{lab}_*.zip") if kind == "colab-solved" else ():
+        for handed_in in folder.glob(f"{lab}_*.zip"):
             shutil.copy(handed_in, stored / "handin.zip")
         nbformat.write(nb, stored / "executed.ipynb")
     return stored
@@ -258,8 +257,8 @@ def start_contract(built, cache_dir, scratch, colab_kernel):
                 shutil.rmtree(stale)
         cut.append((name, built.autograder_zip(name), cut_folder, out))
     pool = ThreadPoolExecutor(PARALLEL)
-    runs = [(lab, pool.submit(run_cached, cache_dir, scratch, "colab-solved", lab, built.solved_notebook(lab),
-                              colab_kernel)) for lab in built.labs]
+    runs = [(lab, pool.submit(run_cached, cache_dir, scratch, lab, built.solved_notebook(lab), colab_kernel))
+            for lab in built.labs]
     handins = pool.submit(hand_in, built, runs, scratch, grades)    # taken up once every run has started
     pool.shutdown(wait=False)
     return ContractGrading(contracts, Grading.start(built, batches, scratch / "grading.log"),
@@ -293,7 +292,7 @@ def contract(built, cache_dir, colab_kernel, tmp_path_factory):
     started = built.contract_grading
     contracts = started.contracts
     for lab, run in started.runs:
-        contracts[lab].runs["colab-solved"] = nbformat.read(run.result() / "executed.ipynb", as_version=4)
+        contracts[lab].colab_run = nbformat.read(run.result() / "executed.ipynb", as_version=4)
     gradings = [started.grading, *filter(None, [started.handins.result()])]
     try:
         for grading in gradings:
